@@ -1,0 +1,24 @@
+//! Database schema migrations, applied by `dxready migrate` and at the start of `dxready serve`.
+//! One file per change; never edit a migration that has shipped.
+
+// Iden enums name columns as the database does, so `Questionnaire::QuestionnaireId` is right.
+#![allow(clippy::enum_variant_names)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_responses;
+mod m20261122_000002_accounts;
+mod m20261122_000003_outbox;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_responses::Migration),
+            Box::new(m20261122_000002_accounts::Migration),
+            Box::new(m20261122_000003_outbox::Migration),
+        ]
+    }
+}

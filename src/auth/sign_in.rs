@@ -1,0 +1,199 @@
+//! Signing in and out, with throttling and the audit log, so the handlers stay thin.
+
+use std::net::IpAddr;
+
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use super::backend::{AuthSession, Credentials};
+use super::throttle::{self, Keys};
+use super::{accounts, session_keys};
+use crate::db::accounts::Account;
+use crate::db::audit::{self, Event, action};
+use crate::db::sessions;
+
+/// How a sign-in attempt ended. Refused attempts say nothing about why.
+#[derive(Debug)]
+pub enum Outcome {
+    SignedIn(Account),
+    Refused,
+    Locked,
+}
+
+fn addr_text(addr: Option<IpAddr>) -> Option<String> {
+    addr.map(|a| a.to_string())
+}
+
+/// Checks the throttle, then the password; on success starts a fresh session (new id, so a
+/// planted cookie is worthless) holding the account.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    auth: &mut AuthSession,
+    creds: Credentials,
+    addr: Option<IpAddr>,
+) -> anyhow::Result<Outcome> {
+    let email = accounts::normalise_email(&creds.email);
+    // What was typed may be anything (even a password in the wrong box): log it only when it
+    // looks like an e-mail.
+    let actor = if crate::domain::answers::is_plausible_email(&email) {
+        email.clone()
+    } else {
+        "(not an e-mail)".to_string()
+    };
+    let keys = Keys::new(addr, &email);
+    if throttle::locked_until(db, &keys).await?.is_some() {
+        audit::record(
+            db,
+            Event {
+                actor,
+                action: action::SIGN_IN_LOCKED,
+                client_addr: addr_text(addr),
+                ..Default::default()
+            },
+        )
+        .await?;
+        return Ok(Outcome::Locked);
+    }
+    let Some(account) = auth.authenticate(creds).await? else {
+        let delay = throttle::failed(db, &keys).await?;
+        audit::record(
+            db,
+            Event {
+                actor,
+                action: action::SIGN_IN_FAILED,
+                client_addr: addr_text(addr),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tokio::time::sleep(delay).await;
+        return Ok(Outcome::Refused);
+    };
+    throttle::succeeded(db, &keys).await?;
+    establish(auth, &account).await?;
+    audit::record(
+        db,
+        Event {
+            user_id: Some(account.id),
+            actor: account.email.clone(),
+            action: action::SIGN_IN,
+            client_addr: addr_text(addr),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(Outcome::SignedIn(account))
+}
+
+/// A new session id holding `account` and the time of sign-in.
+pub async fn establish(auth: &mut AuthSession, account: &Account) -> anyhow::Result<()> {
+    auth.session.cycle_id().await?;
+    auth.login(account).await?;
+    auth.session
+        .insert(session_keys::USER_ID, account.id)
+        .await?;
+    auth.session
+        .insert(session_keys::SIGNED_IN_AT, Utc::now().timestamp())
+        .await?;
+    Ok(())
+}
+
+/// Ends this session.
+pub async fn sign_out(
+    db: &DatabaseConnection,
+    auth: &mut AuthSession,
+    addr: Option<IpAddr>,
+) -> anyhow::Result<()> {
+    if let Some(account) = auth.logout().await? {
+        audit::record(
+            db,
+            Event {
+                user_id: Some(account.id),
+                actor: account.email,
+                action: action::SIGN_OUT,
+                client_addr: addr_text(addr),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Ends every session of the signed-in account, this one included.
+pub async fn sign_out_everywhere(
+    db: &DatabaseConnection,
+    auth: &mut AuthSession,
+    addr: Option<IpAddr>,
+) -> anyhow::Result<u64> {
+    let Some(account) = auth.user.clone() else {
+        return Ok(0);
+    };
+    let ended = sessions::delete_for_user(db, account.id).await?;
+    auth.logout().await?;
+    audit::record(
+        db,
+        Event {
+            user_id: Some(account.id),
+            actor: account.email,
+            action: action::SIGN_OUT_EVERYWHERE,
+            detail: Some(format!("{ended} session(s) ended")),
+            client_addr: addr_text(addr),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(ended)
+}
+
+/// Why a password change was refused.
+#[derive(Debug)]
+pub enum PasswordChange {
+    Changed,
+    WrongCurrent,
+    Unacceptable(accounts::InputError),
+}
+
+/// Changes the signed-in account's password after checking the current one. Every other
+/// session ends; this one continues under a new id.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    auth: &mut AuthSession,
+    current: String,
+    new: String,
+    addr: Option<IpAddr>,
+) -> anyhow::Result<PasswordChange> {
+    let Some(account) = auth.user.clone() else {
+        return Ok(PasswordChange::WrongCurrent);
+    };
+    let keys = Keys::new(addr, &account.email);
+    if throttle::locked_until(db, &keys).await?.is_some()
+        || !super::password::verify(current, Some(account.password_hash.clone())).await
+    {
+        let delay = throttle::failed(db, &keys).await?;
+        tokio::time::sleep(delay).await;
+        return Ok(PasswordChange::WrongCurrent);
+    }
+    if let Err(e) = accounts::check_password(&new) {
+        return Ok(PasswordChange::Unacceptable(e));
+    }
+    let hash = super::password::hash(new).await?;
+    crate::db::accounts::set_password_hash(db, account.id, &hash).await?;
+    sessions::delete_for_user(db, account.id).await?;
+    let updated = crate::db::accounts::find_account(db, account.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
+    establish(auth, &updated).await?;
+    audit::record(
+        db,
+        Event {
+            user_id: Some(account.id),
+            actor: account.email,
+            action: action::PASSWORD_CHANGED,
+            client_addr: addr_text(addr),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(PasswordChange::Changed)
+}

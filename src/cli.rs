@@ -1,0 +1,321 @@
+//! The `dxready` command line (see the contract's command table).
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::accounts::{self, ResolveError, ScopeInput};
+use crate::config::{DatabaseSettings, QuestionnaireSettings, ServeSettings};
+use crate::db::audit;
+use crate::domain::reference::Reference;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dxready",
+    version,
+    about = "Digital-transformation readiness check for SMEs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, load questionnaires, serve HTTP and deliver e-mail.
+    Serve(ServeSettings),
+    /// Apply pending migrations and exit.
+    Migrate(DatabaseSettings),
+    /// Validate questionnaire files; exit 1 with one `file:line:col: message` line per problem.
+    CheckQuestionnaires {
+        /// Folder to check (defaults to the questionnaire setting).
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        settings: QuestionnaireSettings,
+    },
+    /// Fill the database with N realistic synthetic, submitted responses.
+    SeedDemo {
+        /// How many responses to create.
+        #[arg(long)]
+        responses: u64,
+        /// Random seed, for repeatable demo data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        questionnaires: QuestionnaireSettings,
+    },
+    /// Staff, agency and admin accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Support agencies.
+    #[command(subcommand)]
+    Agency(AgencyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account, or update the one with this e-mail (role, scope, password; enables it).
+    Add(UserAdd),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAdd {
+    #[arg(long)]
+    pub email: String,
+    /// admin, staff or agency.
+    #[arg(long)]
+    pub role: String,
+    /// The agency's slug (agency accounts).
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// Limits a staff account to one province (slug).
+    #[arg(long)]
+    pub province: Option<String>,
+    /// Read the password from standard input (the only way: never on the command line).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub questionnaires: QuestionnaireSettings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgencyCommand {
+    /// Create an agency, or update the one with this slug.
+    Add(AgencyAdd),
+}
+
+#[derive(Debug, Args)]
+pub struct AgencyAdd {
+    /// Lowercase letters, digits and hyphens.
+    #[arg(long)]
+    pub slug: String,
+    #[arg(long)]
+    pub name: String,
+    /// Province slugs, comma-separated.
+    #[arg(long)]
+    pub provinces: String,
+    /// Barrier ids, comma-separated (awareness, cost, staffing, security, roadmap); all when omitted.
+    #[arg(long)]
+    pub barriers: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub questionnaires: QuestionnaireSettings,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(settings) => {
+            let app = crate::startup::Application::build(settings).await?;
+            app.run_until(crate::startup::shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate(settings) => {
+            let db = crate::db::connect(&settings.database_url).await?;
+            crate::db::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SeedDemo {
+            responses,
+            seed,
+            database,
+            questionnaires,
+        } => {
+            let loaded = crate::domain::questionnaire::load_dir(&questionnaires.questionnaires)
+                .map_err(|problems| {
+                    anyhow::anyhow!(
+                        "questionnaires are invalid:\n{}",
+                        problems
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )
+                })?;
+            let def = loaded
+                .latest()
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("no questionnaire to seed"))?;
+            let db = crate::db::connect(&database.database_url).await?;
+            crate::db::migrate(&db).await?;
+            crate::db::responses::register_questionnaires(&db, &loaded).await?;
+            let started = std::time::Instant::now();
+            crate::demo::seed_demo(&db, &def, responses, seed, |done, total| {
+                eprintln!(
+                    "seeded {done}/{total} ({:.0}%, {:.0}/s)",
+                    done as f64 * 100.0 / total as f64,
+                    done as f64 / started.elapsed().as_secs_f64()
+                );
+            })
+            .await?;
+            println!("{responses} demo responses created");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckQuestionnaires { dir, settings } => {
+            let dir = dir.unwrap_or(settings.questionnaires);
+            Ok(check_questionnaires(&dir))
+        }
+        Command::User(UserCommand::Add(args)) => user_add(args).await,
+        Command::Agency(AgencyCommand::Add(args)) => agency_add(args).await,
+    }
+}
+
+/// The provinces and other reference data beside the questionnaires.
+fn load_reference(settings: &QuestionnaireSettings) -> anyhow::Result<Reference> {
+    let dir = settings.questionnaires.join("reference");
+    Reference::load(&dir).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "cannot read the reference data (provinces) in {}:\n{}",
+            dir.display(),
+            lines.join("\n")
+        )
+    })
+}
+
+/// The password from standard input, without the line break that ends it.
+fn read_password() -> anyhow::Result<String> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("cannot read the password from standard input")?;
+    let password = input
+        .strip_suffix('\n')
+        .map(|p| p.strip_suffix('\r').unwrap_or(p))
+        .unwrap_or(&input);
+    Ok(password.to_string())
+}
+
+/// A refusal the person can fix: printed, exit 1.
+fn refuse(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+async fn user_add(args: UserAdd) -> anyhow::Result<ExitCode> {
+    let password = read_password()?;
+    if let Err(e) = accounts::check_password(&password) {
+        return Ok(refuse(e));
+    }
+    let reference = load_reference(&args.questionnaires)?;
+    let db = crate::db::connect(&args.database.database_url).await?;
+    crate::db::migrate(&db).await?;
+    let scope = ScopeInput {
+        role: &args.role,
+        agency: args.agency.as_deref(),
+        province: args.province.as_deref(),
+    };
+    let fields = match accounts::account_fields(&db, &reference, &args.email, &scope).await {
+        Ok(fields) => fields,
+        Err(ResolveError::Input(e)) => return Ok(refuse(e)),
+        Err(ResolveError::Db(e)) => return Err(e.into()),
+    };
+    let hash = crate::auth::password::hash(password).await?;
+    let (account, created) = crate::db::accounts::upsert_account(&db, &fields, &hash).await?;
+    let scope = match (&account.province, &args.agency) {
+        (Some(p), _) => format!(", province {p}"),
+        (None, Some(a)) if account.agency_id.is_some() => format!(", agency {}", a.trim()),
+        _ => String::new(),
+    };
+    audit::record(
+        &db,
+        audit::Event {
+            user_id: None,
+            actor: "cli".into(),
+            action: if created {
+                audit::action::ACCOUNT_CREATED
+            } else {
+                audit::action::ACCOUNT_UPDATED
+            },
+            object: Some(account.email.clone()),
+            detail: Some(format!("role={}{scope}", account.role.as_str())),
+            client_addr: None,
+        },
+    )
+    .await?;
+    println!(
+        "{} account {} ({}{scope})",
+        if created { "created" } else { "updated" },
+        account.email,
+        account.role.as_str()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn agency_add(args: AgencyAdd) -> anyhow::Result<ExitCode> {
+    let reference = load_reference(&args.questionnaires)?;
+    let provinces = accounts::split_list(&args.provinces);
+    let barriers = args
+        .barriers
+        .as_deref()
+        .map(accounts::split_list)
+        .unwrap_or_default();
+    let fields =
+        match accounts::agency_fields(&reference, &args.slug, &args.name, &provinces, &barriers) {
+            Ok(fields) => fields,
+            Err(e) => return Ok(refuse(e)),
+        };
+    let db = crate::db::connect(&args.database.database_url).await?;
+    crate::db::migrate(&db).await?;
+    let (agency, created) = crate::db::accounts::upsert_agency(&db, &fields).await?;
+    audit::record(
+        &db,
+        audit::Event {
+            user_id: None,
+            actor: "cli".into(),
+            action: audit::action::AGENCY_SAVED,
+            object: Some(agency.slug.clone()),
+            detail: Some(format!(
+                "{} provinces={} barriers={}",
+                if created { "created" } else { "updated" },
+                agency.provinces.join(","),
+                agency.barriers.join(",")
+            )),
+            client_addr: None,
+        },
+    )
+    .await?;
+    println!(
+        "{} agency {} ({}): provinces {}; barriers {}",
+        if created { "created" } else { "updated" },
+        agency.slug,
+        agency.name,
+        agency.provinces.join(", "),
+        agency.barriers.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one `file:line:col: message` line per problem; exit 0 when every file is valid.
+fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
+    match crate::domain::questionnaire::load_dir(dir) {
+        Ok(loaded) => {
+            for def in loaded.definitions.values() {
+                println!(
+                    "ok: {} {} ({} questions, {} rules)",
+                    def.id,
+                    def.version,
+                    def.questions.len(),
+                    def.rules.len()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            eprintln!("{} problem(s) found", problems.len());
+            ExitCode::FAILURE
+        }
+    }
+}

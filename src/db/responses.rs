@@ -1,0 +1,655 @@
+//! Responses: drafts saved page by page, submission in one transaction, stored results.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, QueryTrait, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::entities::{
+    answer, assessment_result, consent, contact, questionnaire, response, result_barrier,
+    result_dimension,
+};
+use super::tokens::{hash_token, new_token};
+use super::{Error, Result};
+use crate::domain::questionnaire::{ConsentPurpose, LoadedDir};
+use crate::domain::roadmap::Roadmap;
+use crate::domain::scoring::ScoreResult;
+use crate::domain::{
+    Answer, Answers, Contact, Definition, Lang, Profile, ProfileValue, Submission,
+};
+
+/// Bumped when scoring semantics change, stored with each result.
+pub const ENGINE_VERSION: &str = "1";
+
+pub const STATUS_DRAFT: &str = "draft";
+pub const STATUS_SUBMITTED: &str = "submitted";
+
+/// Records each questionnaire version the first time it is seen and refuses a file whose
+/// content changed under the same id and version: results must stay explainable.
+pub async fn register_questionnaires(db: &DatabaseConnection, loaded: &LoadedDir) -> Result<()> {
+    for def in loaded.definitions.values() {
+        let existing = questionnaire::Entity::find()
+            .filter(questionnaire::Column::QuestionnaireId.eq(&def.id))
+            .filter(questionnaire::Column::Version.eq(&def.version))
+            .one(db)
+            .await?;
+        match existing {
+            Some(row) if row.content_hash != def.content_hash => {
+                return Err(Error::Conflict(format!(
+                    "questionnaire {} version {} was changed after responses were collected with it; \
+                     give the edited file a new version",
+                    def.id, def.version
+                )));
+            }
+            Some(_) => {}
+            None => {
+                let row = questionnaire::ActiveModel {
+                    questionnaire_id: Set(def.id.clone()),
+                    version: Set(def.version.clone()),
+                    content_hash: Set(def.content_hash.clone()),
+                    first_loaded_at: Set(Utc::now()),
+                    ..Default::default()
+                };
+                // Another instance may register the same version at the same moment.
+                questionnaire::Entity::insert(row)
+                    .on_conflict(
+                        OnConflict::columns([
+                            questionnaire::Column::QuestionnaireId,
+                            questionnaire::Column::Version,
+                        ])
+                        .do_nothing()
+                        .to_owned(),
+                    )
+                    .try_insert()
+                    .exec(db)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A response in progress or submitted, as the pages need it.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub id: Uuid,
+    pub questionnaire_id: String,
+    pub questionnaire_version: String,
+    pub lang: Lang,
+    pub submitted: bool,
+    pub current_section: Option<String>,
+    pub submission: Submission,
+    pub contact: Contact,
+}
+
+/// Fields that identify the business are kept in `contact`, never in the profile JSON.
+fn split_profile(def: &Definition, profile: &Profile) -> (Profile, Option<String>) {
+    let mut public = Profile::new();
+    let mut name = None;
+    for (k, v) in profile {
+        if k == "name" {
+            name = v.as_str().map(str::to_string);
+        } else if !def.profile_field(k).is_some_and(|f| f.pii) {
+            public.insert(k.clone(), v.clone());
+        }
+    }
+    (public, name)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("{what}: {e}")))
+}
+
+/// Starts a draft; returns its id and the resume token (shown once, stored hashed).
+pub async fn create_draft(
+    db: &DatabaseConnection,
+    def: &Definition,
+    lang: Lang,
+) -> Result<(Uuid, String)> {
+    let id = Uuid::new_v4();
+    let token = new_token();
+    let now = Utc::now();
+    let row = response::ActiveModel {
+        id: Set(id),
+        questionnaire_id: Set(def.id.clone()),
+        questionnaire_version: Set(def.version.clone()),
+        content_hash: Set(def.content_hash.clone()),
+        lang: Set(lang.code().into()),
+        status: Set(STATUS_DRAFT.into()),
+        resume_token_hash: Set(Some(hash_token(&token))),
+        result_token_hash: Set(None),
+        current_section: Set(None),
+        profile: Set("{}".into()),
+        consents: Set("[]".into()),
+        province: Set(None),
+        former_province: Set(None),
+        sector: Set(None),
+        size_class: Set(None),
+        channel: Set("web".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(None),
+    };
+    response::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
+    Ok((id, token))
+}
+
+pub async fn find_by_resume_token(db: &DatabaseConnection, token: &str) -> Result<Option<Draft>> {
+    let row = response::Entity::find()
+        .filter(response::Column::ResumeTokenHash.eq(hash_token(token)))
+        .one(db)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(load_draft(db, row).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn find_draft(db: &DatabaseConnection, id: Uuid) -> Result<Option<Draft>> {
+    match response::Entity::find_by_id(id).one(db).await? {
+        Some(row) => Ok(Some(load_draft(db, row).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn load_draft(db: &DatabaseConnection, row: response::Model) -> Result<Draft> {
+    let mut profile: Profile = parse(&row.profile, "profile")?;
+    let consents: BTreeSet<ConsentPurpose> = parse(&row.consents, "consents")?;
+    let mut answers = Answers::new();
+    for a in answer::Entity::find()
+        .filter(answer::Column::ResponseId.eq(row.id))
+        .all(db)
+        .await?
+    {
+        answers.insert(a.question_id, parse::<Answer>(&a.value, "answer")?);
+    }
+    let contact_row = contact::Entity::find_by_id(row.id).one(db).await?;
+    let mut contact = Contact::default();
+    if let Some(c) = contact_row {
+        if let Some(name) = c.business_name {
+            profile.insert("name".into(), ProfileValue::Text(name));
+        }
+        contact = Contact {
+            email: c.email,
+            phone: c.phone,
+        };
+    }
+    Ok(Draft {
+        id: row.id,
+        questionnaire_id: row.questionnaire_id,
+        questionnaire_version: row.questionnaire_version,
+        lang: Lang::parse(&row.lang).unwrap_or_default(),
+        submitted: row.status == STATUS_SUBMITTED,
+        current_section: row.current_section,
+        submission: Submission {
+            profile,
+            answers,
+            consents,
+        },
+        contact,
+    })
+}
+
+/// Saves the whole draft state after a page (answers replaced, profile and contact upserted).
+pub async fn save_draft(
+    db: &DatabaseConnection,
+    def: &Definition,
+    id: Uuid,
+    submission: &Submission,
+    contact: &Contact,
+    current_section: Option<&str>,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    let (public, name) = split_profile(def, &submission.profile);
+    // Write first: SQLite takes the write lock at the first write, so no read-then-upgrade race.
+    let updated = response::Entity::update_many()
+        .col_expr(response::Column::Profile, Expr::value(json(&public)))
+        .col_expr(
+            response::Column::Consents,
+            Expr::value(json(&submission.consents)),
+        )
+        .col_expr(
+            response::Column::CurrentSection,
+            Expr::value(current_section.map(str::to_string)),
+        )
+        .col_expr(response::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(response::Column::Id.eq(id))
+        .filter(response::Column::Status.eq(STATUS_DRAFT))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::Conflict(
+            "this response was already submitted".into(),
+        ));
+    }
+    answer::Entity::delete_many()
+        .filter(answer::Column::ResponseId.eq(id))
+        .exec(&txn)
+        .await?;
+    insert_answers(&txn, id, &submission.answers, None).await?;
+    upsert_contact(&txn, id, name, contact).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn insert_answers(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    answers: &Answers,
+    result: Option<(&Definition, &Submission)>,
+) -> Result<()> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    let facts = result.map(|(def, sub)| (def, crate::domain::facts::Facts::new(def, sub)));
+    let rows = answers.iter().map(|(q, a)| {
+        let points = facts.as_ref().and_then(|(def, f)| {
+            def.question(q)
+                .and_then(|question| f.points(question))
+                .map(|(p, _)| p)
+        });
+        answer::ActiveModel {
+            response_id: Set(id),
+            question_id: Set(q.clone()),
+            value: Set(json(a)),
+            points: Set(points),
+        }
+    });
+    answer::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+async fn upsert_contact(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    name: Option<String>,
+    contact: &Contact,
+) -> Result<()> {
+    let row = contact::ActiveModel {
+        response_id: Set(id),
+        business_name: Set(name),
+        email: Set(contact.email.clone()),
+        phone: Set(contact.phone.clone()),
+        created_at: Set(Utc::now()),
+    };
+    contact::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(contact::Column::ResponseId)
+                .update_columns([
+                    contact::Column::BusinessName,
+                    contact::Column::Email,
+                    contact::Column::Phone,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// What a submission stores: the cleaned submission, contact, result and roadmap.
+pub struct NewSubmission<'a> {
+    pub def: &'a Definition,
+    pub lang: Lang,
+    pub submission: &'a Submission,
+    pub contact: &'a Contact,
+    pub result: &'a ScoreResult,
+    pub roadmap: &'a Roadmap,
+    pub size_class: Option<String>,
+    pub channel: &'a str,
+    pub now: DateTime<Utc>,
+    /// Queue the roadmap e-mail to this address (set only with consent to `email_report`).
+    pub email_report_to: Option<String>,
+}
+
+/// SQLite lets one connection write at a time. A second writer waits in SQLite's busy handler,
+/// which sleeps 1, 2, 5, 10 … 100 ms between tries: under load the write lock then sits idle
+/// while writers sleep, throughput falls and the slowest submissions wait for seconds. So
+/// submissions queue here instead, first come first served, and reach SQLite one at a time
+/// (reads still use the whole pool). PostgreSQL needs no such queue.
+static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Stores a submission in one transaction and returns the result token. With `draft`, that
+/// draft becomes the submitted response; submitting an already submitted draft is a conflict,
+/// so a double click creates one response.
+pub async fn submit(
+    db: &DatabaseConnection,
+    draft: Option<Uuid>,
+    new: NewSubmission<'_>,
+) -> Result<(Uuid, String)> {
+    let NewSubmission {
+        def,
+        lang,
+        submission,
+        contact,
+        result,
+        roadmap,
+        size_class,
+        channel,
+        now,
+        email_report_to,
+    } = new;
+    let token = new_token();
+    let token_hash = hash_token(&token);
+    let (public, name) = split_profile(def, &submission.profile);
+    // Held until the transaction ends (commit, or rollback when dropped on an error).
+    let _writer = if super::is_sqlite(db) {
+        Some(SQLITE_WRITER.lock().await)
+    } else {
+        None
+    };
+    let txn = db.begin().await?;
+    let id = match draft {
+        Some(id) => {
+            let updated = response::Entity::update_many()
+                .col_expr(response::Column::Status, Expr::value(STATUS_SUBMITTED))
+                .col_expr(
+                    response::Column::ResultTokenHash,
+                    Expr::value(Some(token_hash.clone())),
+                )
+                .col_expr(response::Column::Profile, Expr::value(json(&public)))
+                .col_expr(
+                    response::Column::Consents,
+                    Expr::value(json(&submission.consents)),
+                )
+                .col_expr(
+                    response::Column::Province,
+                    Expr::value(submission.profile_str("province").map(str::to_string)),
+                )
+                .col_expr(
+                    response::Column::FormerProvince,
+                    Expr::value(
+                        submission
+                            .profile_str("former_province")
+                            .map(str::to_string),
+                    ),
+                )
+                .col_expr(
+                    response::Column::Sector,
+                    Expr::value(submission.profile_str("sector").map(str::to_string)),
+                )
+                .col_expr(response::Column::SizeClass, Expr::value(size_class.clone()))
+                .col_expr(response::Column::Lang, Expr::value(lang.code()))
+                .col_expr(response::Column::UpdatedAt, Expr::value(now))
+                .col_expr(response::Column::SubmittedAt, Expr::value(Some(now)))
+                .filter(response::Column::Id.eq(id))
+                .filter(response::Column::Status.eq(STATUS_DRAFT))
+                .exec(&txn)
+                .await?;
+            if updated.rows_affected == 0 {
+                return Err(Error::Conflict(
+                    "this response was already submitted".into(),
+                ));
+            }
+            answer::Entity::delete_many()
+                .filter(answer::Column::ResponseId.eq(id))
+                .exec(&txn)
+                .await?;
+            id
+        }
+        None => {
+            let id = Uuid::new_v4();
+            let row = response::ActiveModel {
+                id: Set(id),
+                questionnaire_id: Set(def.id.clone()),
+                questionnaire_version: Set(def.version.clone()),
+                content_hash: Set(def.content_hash.clone()),
+                lang: Set(lang.code().into()),
+                status: Set(STATUS_SUBMITTED.into()),
+                resume_token_hash: Set(None),
+                result_token_hash: Set(Some(token_hash.clone())),
+                current_section: Set(None),
+                profile: Set(json(&public)),
+                consents: Set(json(&submission.consents)),
+                province: Set(submission.profile_str("province").map(str::to_string)),
+                former_province: Set(submission
+                    .profile_str("former_province")
+                    .map(str::to_string)),
+                sector: Set(submission.profile_str("sector").map(str::to_string)),
+                size_class: Set(size_class),
+                channel: Set(channel.into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                submitted_at: Set(Some(now)),
+            };
+            response::Entity::insert(row)
+                .exec_without_returning(&txn)
+                .await?;
+            id
+        }
+    };
+    insert_answers(&txn, id, &submission.answers, Some((def, submission))).await?;
+    upsert_contact(&txn, id, name, contact).await?;
+    assessment_result::Entity::insert(assessment_result::ActiveModel {
+        response_id: Set(id),
+        overall: Set(result.overall),
+        level: Set(i16::from(result.level)),
+        band: Set(result.band.clone()),
+        dimensions: Set(json(&result.dimensions)),
+        barriers: Set(json(&result.barriers)),
+        roadmap: Set(json(roadmap)),
+        agency_flags: Set(json(&roadmap.agency_flags)),
+        engine_version: Set(ENGINE_VERSION.into()),
+        computed_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let dims: Vec<_> = result
+        .dimensions
+        .iter()
+        .filter_map(|d| {
+            d.score.map(|s| result_dimension::ActiveModel {
+                response_id: Set(id),
+                dimension_id: Set(d.id.clone()),
+                score: Set(s),
+            })
+        })
+        .collect();
+    if !dims.is_empty() {
+        result_dimension::Entity::insert_many(dims)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    let barriers: Vec<_> = result
+        .barriers
+        .iter()
+        .map(|b| result_barrier::ActiveModel {
+            response_id: Set(id),
+            barrier_id: Set(b.id.clone()),
+            self_reported: Set(b.self_reported),
+            inferred: Set(b.inferred),
+        })
+        .collect();
+    if !barriers.is_empty() {
+        result_barrier::Entity::insert_many(barriers)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    let consents: Vec<_> = submission
+        .consents
+        .iter()
+        .map(|p| consent::ActiveModel {
+            response_id: Set(id),
+            purpose: Set(p.as_str().into()),
+            questionnaire_version: Set(def.version.clone()),
+            granted_at: Set(now),
+            withdrawn_at: Set(None),
+            ..Default::default()
+        })
+        .collect();
+    if !consents.is_empty() {
+        consent::Entity::insert_many(consents)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    if let Some(to) = email_report_to {
+        super::outbox::enqueue(
+            &txn,
+            super::outbox::NewMessage {
+                kind: super::outbox::Kind::RoadmapReport,
+                response_id: Some(id),
+                recipient: to,
+                lang,
+                token: Some(token.clone()),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok((id, token))
+}
+
+/// A submitted result as stored.
+#[derive(Debug, Clone)]
+pub struct StoredResult {
+    pub response_id: Uuid,
+    pub questionnaire_id: String,
+    pub questionnaire_version: String,
+    pub lang: Lang,
+    pub submitted_at: DateTime<Utc>,
+    pub profile: Profile,
+    pub business_name: Option<String>,
+    pub email: Option<String>,
+    pub consents: BTreeSet<ConsentPurpose>,
+    pub score: ScoreResult,
+    pub roadmap: Roadmap,
+}
+
+pub async fn find_result(db: &DatabaseConnection, token: &str) -> Result<Option<StoredResult>> {
+    let id: Option<Uuid> = response::Entity::find()
+        .select_only()
+        .column(response::Column::Id)
+        .filter(response::Column::ResultTokenHash.eq(hash_token(token)))
+        .into_tuple()
+        .one(db)
+        .await?;
+    match id {
+        Some(id) => find_result_by_id(db, id).await,
+        None => Ok(None),
+    }
+}
+
+/// How firms of the same sector and province score, only when at least `min_group` exist
+/// (so no single firm can be recognised).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerComparison {
+    pub count: u64,
+    pub mean_overall: f64,
+}
+
+pub async fn peer_comparison(
+    db: &DatabaseConnection,
+    questionnaire_id: &str,
+    province: &str,
+    sector: &str,
+    min_group: u64,
+) -> Result<Option<PeerComparison>> {
+    let group = response::Entity::find()
+        .select_only()
+        .column(response::Column::Id)
+        .filter(response::Column::QuestionnaireId.eq(questionnaire_id))
+        .filter(response::Column::Status.eq(STATUS_SUBMITTED))
+        .filter(response::Column::Province.eq(province))
+        .filter(response::Column::Sector.eq(sector))
+        .into_query();
+    let row: Option<(i64, Option<f64>)> = assessment_result::Entity::find()
+        .select_only()
+        .column_as(assessment_result::Column::ResponseId.count(), "n")
+        .column_as(assessment_result::Column::Overall.avg(), "mean")
+        .filter(assessment_result::Column::ResponseId.in_subquery(group))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some((count, mean)) = row else {
+        return Ok(None);
+    };
+    let count = u64::try_from(count).unwrap_or(0);
+    if count < min_group {
+        return Ok(None);
+    }
+    Ok(mean.map(|mean_overall| PeerComparison {
+        count,
+        mean_overall,
+    }))
+}
+
+/// Withdraws every optional consent of a response (the e-mail, follow-up, naming and reminder
+/// purposes); the processing consent goes only with deletion.
+pub async fn withdraw_optional_consents(db: &DatabaseConnection, response_id: Uuid) -> Result<u64> {
+    let done = consent::Entity::update_many()
+        .col_expr(consent::Column::WithdrawnAt, Expr::value(Some(Utc::now())))
+        .filter(consent::Column::ResponseId.eq(response_id))
+        .filter(consent::Column::Purpose.ne(ConsentPurpose::Processing.as_str()))
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// Deletes a response and everything hanging off it (answers, result, contact, consents,
+/// queued e-mail): every child table references `response` with ON DELETE CASCADE, and
+/// `connect` turns foreign keys on for SQLite, so one statement removes it all.
+pub async fn delete_response(db: &DatabaseConnection, response_id: Uuid) -> Result<()> {
+    response::Entity::delete_by_id(response_id).exec(db).await?;
+    Ok(())
+}
+
+/// A submitted result by response id (the e-mail worker has the id, not the token's hash).
+pub async fn find_result_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Option<StoredResult>> {
+    let Some(row) = response::Entity::find_by_id(id)
+        .filter(response::Column::Status.eq(STATUS_SUBMITTED))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(res) = assessment_result::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let contact = contact::Entity::find_by_id(row.id).one(db).await?;
+    let consents = consent::Entity::find()
+        .filter(consent::Column::ResponseId.eq(row.id))
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|c| ConsentPurpose::parse(&c.purpose))
+        .collect();
+    Ok(Some(StoredResult {
+        response_id: row.id,
+        questionnaire_id: row.questionnaire_id.clone(),
+        questionnaire_version: row.questionnaire_version.clone(),
+        lang: Lang::parse(&row.lang).unwrap_or_default(),
+        submitted_at: row.submitted_at.unwrap_or(row.updated_at),
+        profile: parse(&row.profile, "profile")?,
+        business_name: contact.as_ref().and_then(|c| c.business_name.clone()),
+        email: contact.and_then(|c| c.email),
+        consents,
+        score: ScoreResult {
+            questionnaire_id: row.questionnaire_id,
+            questionnaire_version: row.questionnaire_version,
+            overall: res.overall,
+            level: u8::try_from(res.level).unwrap_or(0),
+            band: res.band,
+            dimensions: parse(&res.dimensions, "dimensions")?,
+            barriers: parse(&res.barriers, "barriers")?,
+        },
+        roadmap: parse(&res.roadmap, "roadmap")?,
+    }))
+}

@@ -1,0 +1,20 @@
+//! The questionnaire engine: loading and validating questionnaire files, scoring a response and
+//! choosing its roadmap. Nothing here knows about HTTP or databases.
+
+pub mod text;
+
+pub use text::{Lang, Text};
+pub mod answers;
+pub mod expr;
+pub mod facts;
+pub mod problem;
+pub mod questionnaire;
+pub mod reference;
+pub mod roadmap;
+pub mod scoring;
+pub mod validate;
+
+pub use answers::{Answer, Answers, Contact, Profile, ProfileValue, Submission};
+pub use questionnaire::Definition;
+pub use roadmap::{Roadmap, RoadmapItem, roadmap};
+pub use scoring::{ScoreResult, score};

@@ -1,0 +1,9 @@
+//! Questionnaire files: the format people write, the loader that checks it, and the definition
+//! the rest of the engine uses.
+
+pub mod format;
+mod load;
+mod model;
+
+pub use load::{LoadedDir, extreme_submission, load_dir, load_file, load_str};
+pub use model::*;

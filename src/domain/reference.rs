@@ -1,0 +1,446 @@
+//! Reference data kept beside the questionnaires (`questionnaires/reference/`): the 34 provinces
+//! (and the 63 former ones), sectors, SME size classes per Decree 80/2021 and support programmes
+//! per province with validity dates. Data, not code: a new subsidy is a line in a file.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::domain::Text;
+use crate::domain::problem::{Problem, Problems};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Province {
+    pub slug: String,
+    pub name: Text,
+    pub is_city: bool,
+    /// Pre-July-2025 provinces merged into this one, as (slug, Vietnamese name).
+    pub former: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Sector {
+    pub id: String,
+    pub name: Text,
+    /// Which column of Decree 80/2021's size table applies.
+    pub size_group: SizeGroup,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeGroup {
+    /// Agriculture, forestry, fishery; industry and construction.
+    AgriIndustryConstruction,
+    TradeServices,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SizeClass {
+    pub id: String,
+    pub name: Text,
+    pub max_employees: u32,
+    pub max_revenue_bn: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SizeTable {
+    pub group: SizeGroup,
+    #[serde(rename = "class")]
+    pub classes: Vec<SizeClass>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RevenueBand {
+    pub id: String,
+    pub label: Text,
+    /// Upper bound in billion VND; None for the open top band.
+    pub max_bn: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Programme {
+    pub id: String,
+    pub title: Text,
+    pub description: Text,
+    pub provider: Text,
+    pub url: Option<String>,
+    /// Province slugs; empty means nationwide.
+    pub provinces: Vec<String>,
+    pub topics: Vec<String>,
+    /// Size classes eligible; empty means every SME class.
+    pub size_classes: Vec<String>,
+    /// Only firms founded at most this many years ago.
+    pub max_firm_age_years: Option<u32>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl Programme {
+    /// Whether a firm in `province` of `size_class`, founded in `founded_year`, can claim this
+    /// programme on `today`.
+    pub fn applies(
+        &self,
+        province: Option<&str>,
+        size_class: Option<&str>,
+        founded_year: Option<i32>,
+        today: NaiveDate,
+    ) -> bool {
+        use chrono::Datelike;
+        let in_time = self.valid_from <= today && self.valid_to.is_none_or(|end| today <= end);
+        let in_place = self.provinces.is_empty()
+            || province.is_some_and(|p| self.provinces.iter().any(|x| x == p));
+        let in_size = self.size_classes.is_empty()
+            || size_class.is_some_and(|s| self.size_classes.iter().any(|x| x == s));
+        let in_age = match (self.max_firm_age_years, founded_year) {
+            (None, _) => true,
+            (Some(max), Some(year)) => today.year() - year <= max as i32,
+            (Some(_), None) => false,
+        };
+        in_time && in_place && in_size && in_age
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reference {
+    pub provinces: Vec<Province>,
+    pub sectors: Vec<Sector>,
+    pub size_tables: Vec<SizeTable>,
+    pub revenue_bands: Vec<RevenueBand>,
+    pub programmes: Vec<Programme>,
+}
+
+impl Reference {
+    pub fn province(&self, slug: &str) -> Option<&Province> {
+        self.provinces.iter().find(|p| p.slug == slug)
+    }
+
+    pub fn sector(&self, id: &str) -> Option<&Sector> {
+        self.sectors.iter().find(|s| s.id == id)
+    }
+
+    /// Former provinces (before July 2025), as (slug, Vietnamese name, current province slug).
+    pub fn former_provinces(&self) -> Vec<(&str, &str, &str)> {
+        let mut out: Vec<_> = self
+            .provinces
+            .iter()
+            .flat_map(|p| {
+                p.former
+                    .iter()
+                    .map(move |(s, n)| (s.as_str(), n.as_str(), p.slug.as_str()))
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
+    /// All size-class ids in order, smallest first, ending with `large` (not an SME).
+    pub fn size_class_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for table in &self.size_tables {
+            for class in &table.classes {
+                if !ids.contains(&class.id) {
+                    ids.push(class.id.clone());
+                }
+            }
+        }
+        ids.push("large".into());
+        ids
+    }
+
+    /// The Decree 80/2021 size class from employees, sector and (if known) revenue band.
+    /// A firm above every SME class is `large`.
+    pub fn size_class(
+        &self,
+        sector: Option<&str>,
+        employees: Option<f64>,
+        revenue_band: Option<&str>,
+    ) -> Option<String> {
+        let employees = employees?;
+        let group = sector
+            .and_then(|s| self.sector(s))
+            .map_or(SizeGroup::TradeServices, |s| s.size_group);
+        let table = self.size_tables.iter().find(|t| t.group == group)?;
+        let revenue = revenue_band.and_then(|b| self.revenue_bands.iter().find(|r| r.id == b));
+        for class in &table.classes {
+            let fits_staff = employees <= f64::from(class.max_employees);
+            let fits_revenue = match revenue {
+                None => true,
+                Some(band) => band.max_bn.is_some_and(|max| max <= class.max_revenue_bn),
+            };
+            if fits_staff && fits_revenue {
+                return Some(class.id.clone());
+            }
+        }
+        Some("large".into())
+    }
+
+    /// Loads `dir` (normally `questionnaires/reference`), reporting every problem found.
+    pub fn load(dir: &Path) -> Result<Reference, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut reference = Reference::default();
+
+        let provinces_path = dir.join("provinces.csv");
+        match std::fs::read_to_string(&provinces_path) {
+            Ok(text) => match parse_provinces(&provinces_path, &text) {
+                Ok(p) => reference.provinces = p,
+                Err(mut e) => problems.append(&mut e),
+            },
+            Err(e) => problems.push(io_problem(&provinces_path, &e)),
+        }
+
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct SectorsDoc {
+            #[serde(rename = "sector")]
+            sectors: Vec<Sector>,
+        }
+        if let Some(doc) = read_toml::<SectorsDoc>(&dir.join("sectors.toml"), &mut problems) {
+            reference.sectors = doc.sectors;
+        }
+
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct SizesDoc {
+            #[serde(rename = "table")]
+            tables: Vec<SizeTable>,
+            #[serde(rename = "revenue_band")]
+            revenue_bands: Vec<RevenueBand>,
+        }
+        if let Some(doc) = read_toml::<SizesDoc>(&dir.join("size-classes.toml"), &mut problems) {
+            reference.size_tables = doc.tables;
+            reference.revenue_bands = doc.revenue_bands;
+        }
+
+        let programmes_path = dir.join("support-programmes.toml");
+        if let Ok(text) = std::fs::read_to_string(&programmes_path) {
+            let mut file_problems = Problems::new(&programmes_path, &text);
+            reference.programmes = parse_programmes(&text, &reference, &mut file_problems);
+            problems.append(&mut file_problems.list);
+        } else {
+            problems.push(Problem {
+                file: programmes_path,
+                line: 1,
+                col: 1,
+                message: "cannot read support programmes".into(),
+            });
+        }
+
+        if problems.is_empty() {
+            Ok(reference)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+fn io_problem(path: &Path, error: &std::io::Error) -> Problem {
+    Problem {
+        file: path.to_path_buf(),
+        line: 1,
+        col: 1,
+        message: format!("cannot read: {error}"),
+    }
+}
+
+fn read_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(io_problem(path, &e));
+            return None;
+        }
+    };
+    match toml::from_str(&text) {
+        Ok(doc) => Some(doc),
+        Err(e) => {
+            let mut p = Problems::new(path, &text);
+            p.at(e.span().map_or(0, |s| s.start), e.message().to_string());
+            problems.append(&mut p.list);
+            None
+        }
+    }
+}
+
+fn parse_provinces(path: &Path, text: &str) -> Result<Vec<Province>, Vec<Problem>> {
+    let mut problems = Problems::new(path, text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let expected = ["slug", "name_vi", "name_en", "kind", "former_units"];
+    match reader.headers() {
+        Ok(h) if h.iter().eq(expected.iter().copied()) => {}
+        _ => problems.at_line(1, format!("the header must be {}", expected.join(","))),
+    }
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.at_line(line, e.to_string());
+                continue;
+            }
+        };
+        if record.len() != 5 {
+            problems.at_line(line, "expected 5 columns");
+            continue;
+        }
+        let slug = record[0].to_string();
+        if !seen.insert(slug.clone()) {
+            problems.at_line(line, format!("duplicate province `{slug}`"));
+        }
+        let former = record[4]
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .filter_map(|pair| {
+                let (s, n) = pair.split_once(':')?;
+                Some((s.to_string(), n.to_string()))
+            })
+            .collect();
+        out.push(Province {
+            slug,
+            name: Text::new(&record[1], &record[2]),
+            is_city: &record[3] == "city",
+            former,
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.list)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgrammeDoc {
+    id: Spanned<String>,
+    title: Text,
+    description: Text,
+    provider: Text,
+    #[serde(default)]
+    url: Option<Spanned<String>>,
+    #[serde(default)]
+    provinces: Vec<Spanned<String>>,
+    topics: Vec<String>,
+    #[serde(default)]
+    size_classes: Vec<Spanned<String>>,
+    #[serde(default)]
+    max_firm_age_years: Option<u32>,
+    valid_from: Spanned<toml::value::Datetime>,
+    #[serde(default)]
+    valid_to: Option<Spanned<toml::value::Datetime>>,
+}
+
+fn to_date(dt: &Spanned<toml::value::Datetime>, problems: &mut Problems) -> Option<NaiveDate> {
+    let date = dt.get_ref().date.as_ref().and_then(|d| {
+        NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+    });
+    if date.is_none() {
+        problems.at(dt.span().start, "expected a date such as 2026-01-01");
+    }
+    date
+}
+
+fn parse_programmes(text: &str, reference: &Reference, problems: &mut Problems) -> Vec<Programme> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Doc {
+        #[serde(rename = "programme")]
+        programmes: Vec<ProgrammeDoc>,
+    }
+    let doc: Doc = match toml::from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            problems.at(e.span().map_or(0, |s| s.start), e.message().to_string());
+            return Vec::new();
+        }
+    };
+    let mut seen = HashSet::new();
+    let sizes = reference.size_class_ids();
+    let mut out = Vec::new();
+    for p in doc.programmes {
+        if !seen.insert(p.id.get_ref().clone()) {
+            problems.at(
+                p.id.span().start,
+                format!("duplicate programme `{}`", p.id.get_ref()),
+            );
+        }
+        for prov in &p.provinces {
+            if !reference.provinces.is_empty() && reference.province(prov.get_ref()).is_none() {
+                problems.at(
+                    prov.span().start,
+                    format!(
+                        "unknown province `{}` (use one of the 34 slugs)",
+                        prov.get_ref()
+                    ),
+                );
+            }
+        }
+        for size in &p.size_classes {
+            if !sizes.is_empty() && !sizes.contains(size.get_ref()) {
+                problems.at(
+                    size.span().start,
+                    format!("unknown size class `{}`", size.get_ref()),
+                );
+            }
+        }
+        if let Some(url) = &p.url
+            && !url.get_ref().starts_with("https://")
+        {
+            problems.at(url.span().start, "links must start with https://");
+        }
+        let from = to_date(&p.valid_from, problems);
+        let to = p.valid_to.as_ref().and_then(|d| to_date(d, problems));
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            problems.at(p.valid_from.span().start, "valid_to is before valid_from");
+        }
+        for (field, t) in [
+            ("title", &p.title),
+            ("description", &p.description),
+            ("provider", &p.provider),
+        ] {
+            for lang in t.missing() {
+                problems.at(
+                    p.id.span().start,
+                    format!(
+                        "programme `{}`: {field} has no {} text",
+                        p.id.get_ref(),
+                        lang.code()
+                    ),
+                );
+            }
+        }
+        out.push(Programme {
+            id: p.id.into_inner(),
+            title: p.title,
+            description: p.description,
+            provider: p.provider,
+            url: p.url.map(Spanned::into_inner),
+            provinces: p.provinces.into_iter().map(Spanned::into_inner).collect(),
+            topics: p.topics,
+            size_classes: p
+                .size_classes
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            max_firm_age_years: p.max_firm_age_years,
+            valid_from: from.unwrap_or_default(),
+            valid_to: to,
+        });
+    }
+    out
+}

@@ -1,0 +1,168 @@
+//! Building and running the application: used by `dxready serve` and by the tests, so both run
+//! exactly the same thing.
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::config::ServeSettings;
+use crate::domain::questionnaire::load_dir;
+use crate::email::{Mailer, WorkerConfig};
+use crate::web::{App, AppState};
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    mailer: Mailer,
+    /// The e-mail worker's settings; None runs the server without it.
+    worker: Option<WorkerConfig>,
+}
+
+impl Application {
+    /// Connects and migrates the database, loads and checks every questionnaire, binds the
+    /// listener. Fails (and says why) on an invalid questionnaire.
+    pub async fn build(settings: ServeSettings) -> anyhow::Result<Application> {
+        let questionnaires =
+            load_dir(&settings.questionnaires.questionnaires).map_err(|problems| {
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                anyhow::anyhow!(
+                    "questionnaires are invalid, not starting:\n{}",
+                    lines.join("\n")
+                )
+            })?;
+        let db = crate::db::connect(&settings.database.database_url)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database {}",
+                    redact(&settings.database.database_url)
+                )
+            })?;
+        crate::db::migrate(&db)
+            .await
+            .context("cannot apply migrations")?;
+        crate::db::responses::register_questionnaires(&db, &questionnaires).await?;
+        let mailer = Mailer::from_settings(settings.smtp_url.as_deref(), &settings.mail_dir)?;
+        crate::email::message::parse_sender(&settings.mail_from)?;
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        let base_url = match &settings.base_url {
+            Some(_) => settings.base_url(),
+            None => format!("http://{}", listener.local_addr()?),
+        };
+        let csrf = crate::web::state::csrf_config(base_url.starts_with("https://"));
+        let state = AppState(Arc::new(App {
+            db,
+            questionnaires,
+            settings,
+            base_url,
+            outbox_wakeup: Arc::new(Notify::new()),
+            csrf,
+        }));
+        Ok(Application {
+            listener,
+            state,
+            mailer,
+            worker: Some(WorkerConfig::default()),
+        })
+    }
+
+    /// Replaces the e-mail worker's settings (tests use short backoffs), or turns it off.
+    pub fn with_worker(mut self, worker: Option<WorkerConfig>) -> Self {
+        self.worker = worker;
+        self
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves, with the e-mail worker, until `shutdown` completes; in-flight requests and
+    /// e-mails being sent finish first (unsent mail stays queued for the next start).
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = crate::web::router(self.state.clone());
+        // So the first sign-in with an unknown e-mail is not faster than the ones after it.
+        tokio::spawn(crate::auth::password::warm_up());
+        let metrics = match self.state.settings.metrics_addr {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+                tracing::info!(%addr, "metrics are served here");
+                let metrics_router = crate::web::metrics::router(self.state.clone());
+                Some(tokio::spawn(
+                    axum::serve(listener, metrics_router).into_future(),
+                ))
+            }
+            None => None,
+        };
+        let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+        let worker = self.worker.map(|config| {
+            crate::email::spawn_worker_with(self.state.clone(), self.mailer, config, worker_stop)
+        });
+        tracing::info!(addr = %self.listener.local_addr()?, "dxready is listening");
+        let served = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_worker.send(true);
+        })
+        .await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
+        // Also reached when serving failed: the dropped sender stops the worker.
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        served?;
+        Ok(())
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,173 @@
+//! `GET /followup` and `GET /followup/{id}`: the leads of a support agency (admins see all).
+//! A lead is a submitted response whose owner agreed to be contacted and has not withdrawn;
+//! an agency sees those in the provinces it serves. Anything else is "not found", including
+//! another agency's lead. Every view of these pages is written to the audit log.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use maud::html;
+use uuid::Uuid;
+
+use super::console::{Console, current_definition, province_name, reference};
+use crate::auth::Role;
+use crate::db;
+use crate::db::audit::{self, Event, action};
+use crate::db::leads::{self, Scope};
+use crate::web::dates::vn_date;
+use crate::web::views::layout::{number, t};
+use crate::web::{AppError, AppResult, AppState};
+
+/// Leads listed at once (newest first).
+const LIST_LIMIT: u64 = 500;
+
+/// Which leads this account may see.
+async fn scope_of(state: &AppState, console: &Console) -> AppResult<Scope> {
+    let account = console.account();
+    if account.role == Role::Admin {
+        return Ok(Scope::All);
+    }
+    let agency = match account.agency_id {
+        Some(id) => db::accounts::find_agency(&state.db, id).await?,
+        None => None,
+    };
+    Ok(Scope::Provinces(
+        agency.map(|a| a.provinces).unwrap_or_default(),
+    ))
+}
+
+fn viewed(console: &Console, action: &'static str, object: Option<String>) -> Event {
+    Event {
+        user_id: Some(console.account().id),
+        actor: console.account().email.clone(),
+        action,
+        object,
+        detail: None,
+        client_addr: console.addr.0.map(|a| a.to_string()),
+    }
+}
+
+/// `GET /followup`.
+pub async fn list_leads(State(state): State<AppState>, console: Console) -> AppResult<Response> {
+    console.require(Role::sees_leads)?;
+    let scope = scope_of(&state, &console).await?;
+    let leads = leads::list(&state.db, &scope, LIST_LIMIT).await?;
+    audit::record(
+        &state.db,
+        viewed(
+            &console,
+            action::LEADS_LISTED,
+            Some(format!("{} lead(s)", leads.len())),
+        ),
+    )
+    .await?;
+    let lang = console.lang;
+    let reference = reference(&state);
+    let def = current_definition(&state);
+    let level_name = |level: Option<i16>| match level {
+        Some(l) => def
+            .as_deref()
+            .and_then(|d| d.level(u8::try_from(l).unwrap_or(0)))
+            .map_or_else(|| l.to_string(), |x| x.name.get(lang).to_string()),
+        None => "–".to_string(),
+    };
+    let content = html! {
+        h1 { (t(lang, "Doanh nghiệp cần hỗ trợ", "Follow-up leads")) }
+        p { (t(lang,
+            "Các doanh nghiệp đã đồng ý để đơn vị hỗ trợ liên hệ. Chỉ dùng thông tin này để hỗ trợ họ chuyển đổi số.",
+            "Firms that agreed to be contacted by a support agency. Use these details only to help them with digital transformation.")) }
+        @if leads.is_empty() {
+            p { (t(lang, "Chưa có doanh nghiệp nào.", "There are no leads yet.")) }
+        } @else {
+            table.table {
+                thead { tr {
+                    th scope="col" { (t(lang, "Doanh nghiệp", "Firm")) }
+                    th scope="col" { (t(lang, "Tỉnh/thành", "Province")) }
+                    th scope="col" { (t(lang, "Mức", "Level")) }
+                    th scope="col" { (t(lang, "Rào cản", "Barriers")) }
+                    th scope="col" { (t(lang, "Ngày gửi", "Submitted")) }
+                } }
+                tbody {
+                    @for lead in &leads {
+                        tr {
+                            td { a href={ "/followup/" (lead.id) } { (lead.business_name.as_deref().unwrap_or("–")) } }
+                            td { (lead.province.as_deref().map(|p| province_name(&reference, lang, p)).unwrap_or_default()) }
+                            td { (level_name(lead.level)) }
+                            td { (lead.barriers.join(", ")) }
+                            td { (lead.submitted_at.map(vn_date).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(console.page(t(lang, "Doanh nghiệp cần hỗ trợ", "Follow-up"), content))
+}
+
+/// `GET /followup/{id}`: one lead's case file.
+pub async fn show_lead(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    console.require(Role::sees_leads)?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let scope = scope_of(&state, &console).await?;
+    let lead = leads::find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        &state.db,
+        viewed(&console, action::LEAD_VIEWED, Some(id.to_string())),
+    )
+    .await?;
+    let lang = console.lang;
+    let reference = reference(&state);
+    let def = current_definition(&state);
+    let def = def.as_deref();
+    let l = &lead.lead;
+    let level = l
+        .level
+        .and_then(|x| def.and_then(|d| d.level(u8::try_from(x).unwrap_or(0))));
+    let name = l.business_name.clone().unwrap_or_else(|| "–".into());
+    let content = html! {
+        p { a.back-link href="/followup" { (t(lang, "Quay lại danh sách", "Back to the list")) } }
+        h1 { (name) }
+        h2 { (t(lang, "Doanh nghiệp", "Who")) }
+        dl.summary-list {
+            div { dt { (t(lang, "Tỉnh/thành", "Province")) } dd { (l.province.as_deref().map(|p| province_name(&reference, lang, p)).unwrap_or_default()) } }
+            div { dt { (t(lang, "Ngành", "Sector")) } dd { (l.sector.as_deref().map(|s| reference.sector(s).map_or_else(|| s.to_string(), |x| x.name.get(lang).to_string())).unwrap_or_default()) } }
+            div { dt { (t(lang, "Quy mô", "Size")) } dd { (l.size_class.clone().unwrap_or_default()) } }
+            div { dt { "E-mail" } dd { @if let Some(e) = &lead.email { a href={ "mailto:" (e) } { (e) } } @else { "–" } } }
+            div { dt { (t(lang, "Điện thoại", "Phone")) } dd { (lead.phone.as_deref().unwrap_or("–")) } }
+            div { dt { (t(lang, "Đồng ý được liên hệ từ", "Agreed to be contacted on")) } dd { (vn_date(lead.consent_granted_at)) } }
+        }
+        h2 { (t(lang, "Họ cần gì", "What they need")) }
+        dl.summary-list {
+            div { dt { (t(lang, "Mức sẵn sàng", "Readiness level")) } dd { (level.map_or_else(|| "–".to_string(), |x| x.name.get(lang).to_string())) } }
+            div { dt { (t(lang, "Điểm tổng", "Overall score")) } dd { (l.overall.map_or_else(|| "–".to_string(), |o| number(lang, o, 1))) } }
+            div { dt { (t(lang, "Rào cản", "Barriers")) } dd {
+                @if l.barriers.is_empty() { "–" } @else {
+                    ul { @for b in &l.barriers { li { (def.and_then(|d| d.barrier(b)).map_or_else(|| b.clone(), |x| x.title.get(lang).to_string())) } } }
+                }
+            } }
+        }
+        @if !lead.dimensions.is_empty() {
+            table.table.table-numbers {
+                caption { (t(lang, "Điểm theo lĩnh vực", "Scores by dimension")) }
+                thead { tr { th scope="col" { (t(lang, "Lĩnh vực", "Dimension")) } th scope="col" { (t(lang, "Điểm", "Score")) } } }
+                tbody {
+                    @for (dim, score) in &lead.dimensions {
+                        tr {
+                            th scope="row" { (def.and_then(|d| d.dimension(dim)).map_or_else(|| dim.clone(), |x| x.title.get(lang).to_string())) }
+                            td { (number(lang, *score, 0)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(submitted) = l.submitted_at {
+            p.hint { (t(lang, "Gửi bài đánh giá ngày ", "Assessment submitted on ")) (vn_date(submitted)) }
+        }
+    };
+    Ok(console.page(&name, content))
+}

@@ -1,0 +1,208 @@
+//! `/r/{token}`: the result page for whoever holds the link, and withdrawal of consent/deletion.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum_csrf::CsrfToken;
+use axum_extra::extract::Form;
+use maud::html;
+
+use crate::db::responses::{self, StoredResult};
+use crate::db::tokens::looks_like_token;
+use crate::domain::questionnaire::ConsentPurpose;
+use crate::web::lang::PageLang;
+use crate::web::views::layout::{page_with, t};
+use crate::web::views::result::result_page;
+use crate::web::{AppError, AppResult, AppState};
+
+/// Smallest group shown in comparisons: fewer firms could be recognised.
+pub const MIN_GROUP: u64 = 5;
+
+async fn load(state: &AppState, token: &str) -> AppResult<StoredResult> {
+    if !looks_like_token(token) {
+        return Err(AppError::NotFound);
+    }
+    responses::find_result(&state.db, token)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn show_result(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let stored = load(&state, &token).await?;
+    let def = state
+        .questionnaires
+        .get(&stored.questionnaire_id, &stored.questionnaire_version)
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "questionnaire {} {} is not loaded",
+                stored.questionnaire_id,
+                stored.questionnaire_version
+            ))
+        })?;
+    let peers = match (
+        stored.profile.get("province").and_then(|v| v.as_str()),
+        stored.profile.get("sector").and_then(|v| v.as_str()),
+    ) {
+        (Some(p), Some(s)) => {
+            responses::peer_comparison(&state.db, &def.id, p, s, MIN_GROUP).await?
+        }
+        _ => None,
+    };
+    let email_note = match (
+        &stored.email,
+        stored.consents.contains(&ConsentPurpose::EmailReport),
+    ) {
+        (Some(email), true) => Some(html! {
+            p.notice { (t(lang, "Chúng tôi gửi kết quả và lộ trình này tới ", "We are sending this result and roadmap to ")) strong { (email) } "." }
+        }),
+        _ => None,
+    };
+    let title = t(lang, "Kết quả đánh giá", "Your result");
+    Ok(page_with(
+        lang,
+        title,
+        &format!("/r/{token}"),
+        None,
+        result_page(lang, &def, &token, &stored, peers.as_ref(), email_note),
+    )
+    .into_response())
+}
+
+/// `GET /r/{token}/pdf`: the full roadmap as a PDF (the same file the e-mail attaches).
+pub async fn download_pdf(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let stored = load(&state, &token).await?;
+    let def = state
+        .questionnaires
+        .get(&stored.questionnaire_id, &stored.questionnaire_version)
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "questionnaire {} {} is not loaded",
+                stored.questionnaire_id,
+                stored.questionnaire_version
+            ))
+        })?;
+    let report = crate::email::render::Report {
+        def: &def,
+        result: &stored,
+        lang,
+        base_url: &state.base_url,
+        token: &token,
+        sender: &state.settings.mail_from,
+    };
+    let pdf = crate::email::pdf::roadmap_pdf(&report);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"dxready-lo-trinh.pdf\"",
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+pub async fn withdraw_page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Path(token): Path<String>,
+    csrf: CsrfToken,
+) -> AppResult<Response> {
+    let stored = load(&state, &token).await?;
+    let csrf_value = csrf
+        .authenticity_token()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csrf: {e:?}")))?;
+    let markup = page_with(
+        lang,
+        t(
+            lang,
+            "Rút lại đồng ý hoặc xóa dữ liệu",
+            "Withdraw consent or delete data",
+        ),
+        &format!("/r/{token}/withdraw"),
+        None,
+        html! {
+            a.back-link href={ "/r/" (token) } { "← " (t(lang, "Về trang kết quả", "Back to the result")) }
+            h1 { (t(lang, "Rút lại đồng ý hoặc xóa dữ liệu", "Withdraw consent or delete data")) }
+            @if let Some(name) = &stored.business_name { p { (name) } }
+            form method="post" action={ "/r/" (token) "/withdraw" } {
+                input type="hidden" name="csrf_token" value=(csrf_value);
+                div.field {
+                    h2 { (t(lang, "Rút lại các đồng ý không bắt buộc", "Withdraw the optional consents")) }
+                    p { (t(lang, "Chúng tôi sẽ không gửi e-mail, không chia sẻ với tổ chức hỗ trợ và không hiển thị tên doanh nghiệp nữa. Kết quả vẫn được giữ để bạn xem lại.", "We will stop e-mailing you, sharing with support agencies and showing your business name. The result stays so you can still see it.")) }
+                    button.button.button-secondary type="submit" name="action" value="withdraw" { (t(lang, "Rút lại đồng ý", "Withdraw consent")) }
+                }
+                div.field {
+                    h2 { (t(lang, "Xóa toàn bộ dữ liệu", "Delete all data")) }
+                    p { (t(lang, "Xóa câu trả lời, kết quả, thông tin liên hệ và mọi đồng ý. Không thể hoàn tác.", "Deletes your answers, result, contact details and every consent. This cannot be undone.")) }
+                    button.button.button-warning type="submit" name="action" value="delete" { (t(lang, "Xóa dữ liệu của tôi", "Delete my data")) }
+                }
+            }
+        },
+    );
+    Ok((csrf, markup).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct WithdrawForm {
+    csrf_token: String,
+    action: String,
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Path(token): Path<String>,
+    csrf: CsrfToken,
+    Form(form): Form<WithdrawForm>,
+) -> AppResult<Response> {
+    if csrf.verify(&form.csrf_token).is_err() {
+        return Err(AppError::Forbidden);
+    }
+    let stored = load(&state, &token).await?;
+    let message = match form.action.as_str() {
+        "withdraw" => {
+            responses::withdraw_optional_consents(&state.db, stored.response_id).await?;
+            (
+                t(
+                    lang,
+                    "Đã rút lại các đồng ý không bắt buộc.",
+                    "The optional consents are withdrawn.",
+                ),
+                true,
+            )
+        }
+        "delete" => {
+            responses::delete_response(&state.db, stored.response_id).await?;
+            (
+                t(
+                    lang,
+                    "Dữ liệu của bạn đã được xóa.",
+                    "Your data has been deleted.",
+                ),
+                false,
+            )
+        }
+        _ => return Err(AppError::BadRequest("unknown action".into())),
+    };
+    Ok(page_with(
+        lang,
+        message.0,
+        "",
+        None,
+        html! {
+            div.panel { h1 { (message.0) } }
+            @if message.1 { p { a href={ "/r/" (token) } { (t(lang, "Về trang kết quả", "Back to the result")) } } }
+            p { a href="/" { (t(lang, "Về trang chủ", "Home")) } }
+        },
+    )
+    .into_response())
+}

@@ -1,0 +1,214 @@
+//! The result: level, scores, a chart of the dimensions (inline SVG with a table for screen
+//! readers), barriers and the roadmap by phase.
+
+use maud::{Markup, PreEscaped, html};
+
+use crate::db::responses::{PeerComparison, StoredResult};
+use crate::domain::questionnaire::Phase;
+use crate::domain::roadmap::RoadmapItem;
+use crate::domain::scoring::Severity;
+use crate::domain::{Definition, Lang};
+use crate::web::views::layout::{number, t};
+
+/// Horizontal bars, one per dimension; decorative for assistive technology (the table says it all).
+///
+/// Drawn for a phone: the viewBox is 360 units wide, so on a 360 px screen one unit is about one
+/// pixel and the 16-unit labels stay readable; long titles wrap onto a second line instead of
+/// shrinking or being cut (SVG text does not wrap by itself).
+pub fn dimension_chart(lang: Lang, def: &Definition, result: &StoredResult) -> Markup {
+    const TRACK: usize = 300;
+    const LINE: usize = 20;
+    const BAR: usize = 18;
+    let mut rows = String::new();
+    let mut y = 0;
+    for d in &result.score.dimensions {
+        let title = def
+            .dimension(&d.id)
+            .map_or(d.id.as_str(), |x| x.title.get(lang));
+        for line in wrap(title, 38) {
+            y += LINE;
+            let line = maud::html! { (line) }.into_string();
+            rows.push_str(&format!(
+                r#"<text x="0" y="{y}" class="chart-label">{line}</text>"#
+            ));
+        }
+        let bar_y = y + 6;
+        let width = (d.score.unwrap_or(0.0) / 100.0 * TRACK as f64).round();
+        let value = d.score.map_or("—".to_string(), |s| number(lang, s, 0));
+        rows.push_str(&format!(
+            r#"<rect x="0" y="{bar_y}" width="{TRACK}" height="{BAR}" class="chart-track"/><rect x="0" y="{bar_y}" width="{width}" height="{BAR}" class="chart-bar"/><text x="{}" y="{}" class="chart-value">{value}</text>"#,
+            TRACK + 8,
+            bar_y + 15,
+        ));
+        y = bar_y + BAR + 14;
+    }
+    PreEscaped(format!(
+        r#"<svg class="chart" viewBox="0 0 360 {y}" width="100%" role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{}</title>{rows}</svg>"#,
+        maud::html! { (t(lang, "Điểm theo 7 lĩnh vực", "Scores in the 7 areas")) }.into_string()
+    ))
+}
+
+/// Splits `text` at spaces into lines of at most `max` characters (a longer word stays whole).
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= max => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
+pub fn dimension_table(lang: Lang, def: &Definition, result: &StoredResult) -> Markup {
+    html! {
+        table.table.dimension-table {
+            caption { (t(lang, "Điểm từng lĩnh vực (0–100)", "Score per area (0–100)")) }
+            thead { tr { th scope="col" { (t(lang, "Lĩnh vực", "Area")) } th.num scope="col" { (t(lang, "Điểm", "Score")) } } }
+            tbody {
+                @for d in &result.score.dimensions {
+                    tr {
+                        th scope="row" { (def.dimension(&d.id).map_or(d.id.as_str(), |x| x.title.get(lang))) }
+                        td.num { (d.score.map_or("—".to_string(), |s| number(lang, s, 0))) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn item(lang: Lang, i: &RoadmapItem, heading: &str) -> Markup {
+    html! {
+        article.roadmap-item.(format!("category-{}", i.category.as_str())) {
+            @if heading == "h3" { h3 { (i.title.get(lang)) } } @else { h4 { (i.title.get(lang)) } }
+            p.why { strong { (t(lang, "Vì sao: ", "Why: ")) } (i.why.get(lang)) }
+            @if !i.evidence.is_empty() {
+                ul.evidence {
+                    @for e in &i.evidence {
+                        @let label = e.label.get(lang);
+                        // Labels that are questions already end in "?": no colon after them.
+                        li { (label) @if !label.ends_with(['?', ':']) { ":" } " " strong { (e.value.get(lang)) } }
+                    }
+                }
+            }
+            @if !i.steps.is_empty() {
+                ol.steps { @for s in &i.steps { li { (s.get(lang)) } } }
+            }
+            @if !i.support.is_empty() {
+                div.support {
+                    p { strong { (t(lang, "Hỗ trợ bạn có thể đăng ký:", "Support you can claim:")) } }
+                    ul {
+                        @for s in &i.support {
+                            li {
+                                @if let Some(url) = &s.url { a href=(url) rel="noopener" { (s.title.get(lang)) } } @else { (s.title.get(lang)) }
+                                " — " (s.provider.get(lang)) ". " (s.description.get(lang))
+                                @if let Some(to) = s.valid_to { " " span.muted { (t(lang, "(đến ", "(until ")) (to.format("%d/%m/%Y")) ")" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn result_page(
+    lang: Lang,
+    def: &Definition,
+    token: &str,
+    result: &StoredResult,
+    peers: Option<&PeerComparison>,
+    email_note: Option<Markup>,
+) -> Markup {
+    let level = def.level(result.score.level);
+    let first: Vec<&RoadmapItem> = result.roadmap.phase(Phase::StartSmart).take(3).collect();
+    html! {
+        div.result-head {
+            p.muted { (t(lang, "Kết quả đánh giá", "Assessment result")) @if let Some(name) = &result.business_name { " · " (name) } " · " (result.submitted_at.format("%d/%m/%Y")) }
+            div.level-box.(format!("level-{}", result.score.level)) {
+                p.level-number { (t(lang, "Mức ", "Level ")) (result.score.level) }
+                h1.level-name { (level.map_or("", |l| l.name.get(lang))) }
+                p.level-meaning { (level.map_or("", |l| l.meaning.get(lang))) }
+            }
+            p.overall { (t(lang, "Điểm tổng: ", "Overall score: ")) strong { (number(lang, result.score.overall, 0)) } "/100" }
+            p.muted.small { (t(lang, "Tương ứng thang 6 mức (Mức 0–5) của Bộ chỉ số DBI; đây không phải kết quả đánh giá chính thức.", "Aligned with the national 6-level DBI scale (Level 0–5); this is not an official rating.")) }
+            @if let Some(note) = email_note { (note) }
+        }
+        section aria-labelledby="h-dimensions" {
+            h2 #h-dimensions { (t(lang, "Điểm theo lĩnh vực", "Scores by area")) }
+            div.chart-wrap aria-hidden="true" { (dimension_chart(lang, def, result)) }
+            (dimension_table(lang, def, result))
+            @if let Some(p) = peers {
+                p.peers { (t(lang, "Doanh nghiệp cùng ngành, cùng tỉnh/thành (", "Businesses of the same sector and province (")) (p.count) (t(lang, " doanh nghiệp) đạt trung bình ", " firms) score ")) strong { (number(lang, p.mean_overall, 0)) } (t(lang, " điểm.", " on average.")) }
+            }
+        }
+        @if !result.score.barriers.is_empty() {
+            section aria-labelledby="h-barriers" {
+                h2 #h-barriers { (t(lang, "Rào cản chính", "Main barriers")) }
+                ul.barriers {
+                    @for b in &result.score.barriers {
+                        @if let Some(def_b) = def.barrier(&b.id) {
+                            li {
+                                strong { (def_b.title.get(lang)) }
+                                " " span.tag.(format!("severity-{}", match b.severity { Severity::High => "high", Severity::Medium => "medium", Severity::Low => "low" })) {
+                                    (match b.severity {
+                                        Severity::High => t(lang, "bạn nêu ra và câu trả lời cũng cho thấy", "you named it and your answers show it"),
+                                        Severity::Medium => t(lang, "câu trả lời cho thấy", "your answers show it"),
+                                        Severity::Low => t(lang, "bạn nêu ra", "you named it"),
+                                    })
+                                }
+                                br; span { (def_b.description.get(lang)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="h-first" {
+            h2 #h-first { (t(lang, "Ba việc nên làm trước", "Three things to do first")) }
+            @for i in &first { (item(lang, i, "h3")) }
+        }
+        section aria-labelledby="h-roadmap" {
+            h2 #h-roadmap { (t(lang, "Lộ trình đầy đủ", "The full roadmap")) }
+            p { (t(lang, "Theo công thức 3S: khởi đầu thông minh, bắt đầu từ việc nhỏ, rồi mở rộng.", "Following the 3S way: start smart, start small, then scale.")) }
+            @for phase in Phase::ALL {
+                @let items: Vec<&RoadmapItem> = result.roadmap.phase(phase).collect();
+                @if !items.is_empty() {
+                    h3.phase { (phase.title().get(lang)) }
+                    @for i in items { (item(lang, i, "h4")) }
+                }
+            }
+        }
+        section.no-print aria-labelledby="h-next" {
+            h2 #h-next { (t(lang, "Tiếp theo", "What next")) }
+            ul {
+                li { a href={ "/r/" (token) "/pdf" } { (t(lang, "Tải lộ trình dạng PDF", "Download the roadmap as PDF")) } (t(lang, ", hoặc in trang này bằng chức năng In của trình duyệt (Ctrl+P).", ", or print this page with your browser's Print command (Ctrl+P).")) }
+                li { (t(lang, "Làm lại bài đánh giá sau 6–12 tháng để đo tiến bộ: ", "Retake the check in 6–12 months to measure progress: ")) a href={ "/s/" (def.id) } { (t(lang, "làm lại", "retake")) } }
+                li { a href={ "/r/" (token) "/withdraw" } { (t(lang, "Rút lại đồng ý hoặc xóa dữ liệu của tôi", "Withdraw consent or delete my data")) } }
+            }
+            p.muted.small { (t(lang, "Giữ kín đường liên kết của trang này: ai có nó đều xem được kết quả.", "Keep this page's link private: anyone who has it can see the result.")) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_long_titles_at_spaces() {
+        assert_eq!(
+            wrap("Khách hàng, bán hàng đa kênh và thanh toán số", 38),
+            ["Khách hàng, bán hàng đa kênh và thanh", "toán số"]
+        );
+        assert_eq!(
+            wrap("Chiến lược và lộ trình chuyển đổi số", 38),
+            ["Chiến lược và lộ trình chuyển đổi số"]
+        );
+        assert_eq!(wrap("", 38), Vec::<String>::new());
+    }
+}

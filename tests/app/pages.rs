@@ -1,0 +1,383 @@
+//! The questionnaire as a browser walks it: cookies, CSRF tokens, redirects, errors, resume.
+
+use reqwest::Client;
+use serde_json::Value;
+
+use crate::db_test;
+use crate::fixtures::{Pick, answers};
+use crate::helpers::{TestApp, browser, hidden_input};
+
+const QID: &str = "dxready-sme";
+
+async fn get_page(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
+    let res = client.get(app.url(path)).send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// Posts a form found at `page_path` (taking its CSRF token) and returns status, Location, body.
+async fn post_form(
+    app: &TestApp,
+    client: &Client,
+    page_path: &str,
+    action: &str,
+    fields: &[(String, String)],
+) -> (u16, Option<String>, String) {
+    let (_, page) = get_page(app, client, page_path).await;
+    let token = hidden_input(&page, "csrf_token").expect("the page has a CSRF token");
+    let mut form = vec![("csrf_token".to_string(), token)];
+    form.extend_from_slice(fields);
+    let res = client
+        .post(app.url(action))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, location, res.text().await.unwrap())
+}
+
+fn section_fields(
+    def: &Value,
+    section: &str,
+    answers: &serde_json::Map<String, Value>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let s = def["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == section)
+        .unwrap();
+    for q in s["questions"].as_array().unwrap() {
+        let id = q["id"].as_str().unwrap();
+        match answers.get(id) {
+            Some(Value::String(v)) => out.push((id.to_string(), v.clone())),
+            Some(Value::Array(vs)) => out.extend(
+                vs.iter()
+                    .map(|v| (id.to_string(), v.as_str().unwrap().to_string())),
+            ),
+            Some(Value::Number(n)) => out.push((id.to_string(), n.to_string())),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn business_fields() -> Vec<(String, String)> {
+    [
+        ("name", "Công ty TNHH Hải Nam"),
+        ("province", "hai-phong"),
+        ("former_province", "hai-duong"),
+        ("sector", "food_processing"),
+        ("ocop", "yes"),
+        ("employees", "25"),
+        ("founded_year", "2015"),
+        ("trade", "export"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Walks the whole questionnaire; returns the result path.
+async fn walk(app: &TestApp, client: &Client, pick: Pick, email: Option<&str>) -> String {
+    let def: Value = app
+        .get(&format!("/api/v1/questionnaires/{QID}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let answers = answers(&def, pick);
+    let (status, location, _) = post_form(
+        app,
+        client,
+        &format!("/s/{QID}"),
+        &format!("/s/{QID}/start"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/s/dxready-sme/step/business"));
+    let mut step_path = location.unwrap();
+    let (status, location, body) =
+        post_form(app, client, &step_path, &step_path, &business_fields()).await;
+    assert_eq!(status, 303, "{body}");
+    step_path = location.unwrap();
+    for s in def["sections"].as_array().unwrap() {
+        let id = s["id"].as_str().unwrap();
+        assert_eq!(step_path, format!("/s/{QID}/step/{id}"));
+        let (status, location, body) = post_form(
+            app,
+            client,
+            &step_path,
+            &step_path,
+            &section_fields(&def, id, &answers),
+        )
+        .await;
+        assert_eq!(status, 303, "{id}: {body}");
+        step_path = location.unwrap();
+    }
+    assert_eq!(step_path, format!("/s/{QID}/step/contact"));
+    let mut contact = vec![("consent-processing".to_string(), "yes".to_string())];
+    if let Some(e) = email {
+        contact.push(("email".into(), e.into()));
+        contact.push(("consent-email_report".into(), "yes".into()));
+    }
+    let (status, location, body) = post_form(app, client, &step_path, &step_path, &contact).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(location.as_deref(), Some("/s/dxready-sme/review"));
+    let (status, review) = get_page(app, client, "/s/dxready-sme/review").await;
+    assert_eq!(status, 200);
+    assert!(review.contains("Công ty TNHH Hải Nam"));
+    let (status, location, body) = post_form(
+        app,
+        client,
+        "/s/dxready-sme/review",
+        "/s/dxready-sme/submit",
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let result = location.unwrap();
+    assert!(result.starts_with("/r/"));
+    result
+}
+
+async fn a_browser_walks_the_whole_questionnaire(app: TestApp) {
+    let client = browser();
+    let (status, landing) = get_page(&app, &client, "/").await;
+    assert_eq!(status, 200);
+    assert!(landing.contains("/s/dxready-sme"));
+    let result = walk(&app, &client, Pick::Best, None).await;
+    let (status, page) = get_page(&app, &client, &result).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Mức 5") && page.contains("Dẫn dắt"),
+        "top level shown"
+    );
+    assert!(
+        page.contains("<svg") && page.contains("<table"),
+        "chart and its table"
+    );
+    let token = result.trim_start_matches("/r/");
+    let api: Value = app
+        .get(&format!("/api/v1/results/{token}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["overall"], 100.0);
+    // The English page is the same result in English.
+    let (_, en) = get_page(&app, &client, &format!("{result}?lang=en")).await;
+    assert!(en.contains("Level 5") && en.contains("Leading"));
+}
+db_test!(a_browser_walks_the_whole_questionnaire);
+
+async fn errors_are_shown_inline_and_nothing_typed_is_lost(app: TestApp) {
+    let client = browser();
+    let (_, location, _) =
+        post_form(&app, &client, "/s/dxready-sme", "/s/dxready-sme/start", &[]).await;
+    let step = location.unwrap();
+    let fields = vec![
+        ("name".to_string(), "Cửa hàng Lan".to_string()),
+        ("employees".into(), "mười hai".into()),
+    ];
+    let (status, _, body) = post_form(&app, &client, &step, &step, &fields).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("<title>Lỗi:"), "title says there is an error");
+    assert!(body.contains("Có lỗi cần sửa"));
+    assert!(
+        body.contains("href=\"#f-province\""),
+        "summary links to the field"
+    );
+    assert!(body.contains("value=\"Cửa hàng Lan\""), "typed name kept");
+    assert!(
+        body.contains("value=\"mười hai\""),
+        "typed number kept to correct"
+    );
+    // The valid part was saved: a fresh GET shows it.
+    let (_, again) = get_page(&app, &client, &step).await;
+    assert!(again.contains("value=\"Cửa hàng Lan\""));
+}
+db_test!(errors_are_shown_inline_and_nothing_typed_is_lost);
+
+async fn forms_without_a_valid_csrf_token_are_refused(app: TestApp) {
+    let client = browser();
+    let res = client
+        .post(app.url("/s/dxready-sme/start"))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = client
+        .post(app.url("/s/dxready-sme/start"))
+        .form(&[("x", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status() == 403 || res.status() == 422,
+        "{}",
+        res.status()
+    );
+}
+db_test!(forms_without_a_valid_csrf_token_are_refused);
+
+async fn a_second_device_resumes_with_the_link(app: TestApp) {
+    let phone = browser();
+    let (_, location, _) =
+        post_form(&app, &phone, "/s/dxready-sme", "/s/dxready-sme/start", &[]).await;
+    let step = location.unwrap();
+    let mut fields = business_fields();
+    fields.push(("action".into(), "save".into()));
+    let (status, location, _) = post_form(&app, &phone, &step, &step, &fields).await;
+    assert_eq!(status, 303);
+    let (_, saved) = get_page(&app, &phone, &location.unwrap()).await;
+    let start = saved.find("/s/resume/").expect("resume link shown");
+    let link: String = saved[start..]
+        .chars()
+        .take_while(|c| *c != '<' && *c != '"')
+        .collect();
+    let pc = browser();
+    let res = pc.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let next = res.headers()["location"].to_str().unwrap().to_string();
+    // about_you has only optional questions, so the first unanswered required step is next.
+    assert_eq!(
+        next, "/s/dxready-sme/step/awareness",
+        "lands on the next unanswered step"
+    );
+    let (status, page) = get_page(&app, &pc, "/s/dxready-sme/step/business").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Công ty TNHH Hải Nam"),
+        "answers from the phone are there"
+    );
+    // A made-up link finds nothing.
+    assert_eq!(
+        pc.get(app.url("/s/resume/AAAAAAAAAAAAAAAAAAAAAA"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+db_test!(a_second_device_resumes_with_the_link);
+
+async fn double_submission_creates_one_response(app: TestApp) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let client = browser();
+    let result = walk(&app, &client, Pick::Varied(7), None).await;
+    // Pressing submit again (e.g. back button, double click) does not create another response.
+    let res = client
+        .get(app.url("/s/dxready-sme/review"))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert!(status == 200 || status == 303, "{status}");
+    if let Some(token) = hidden_input(&body, "csrf_token") {
+        let res = client
+            .post(app.url("/s/dxready-sme/submit"))
+            .form(&[("csrf_token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(res.status(), 500);
+    }
+    let n = dxready::db::entities::response::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(
+        client.get(app.url(&result)).send().await.unwrap().status(),
+        200
+    );
+}
+db_test!(double_submission_creates_one_response);
+
+async fn withdrawing_and_deleting(app: TestApp) {
+    let client = browser();
+    let result = walk(&app, &client, Pick::Varied(2), Some("owner@example.vn")).await;
+    let withdraw = format!("{result}/withdraw");
+    let (status, _, body) = post_form(
+        &app,
+        &client,
+        &withdraw,
+        &withdraw,
+        &[("action".into(), "withdraw".into())],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, _) = post_form(
+        &app,
+        &client,
+        &withdraw,
+        &withdraw,
+        &[("action".into(), "delete".into())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        client.get(app.url(&result)).send().await.unwrap().status(),
+        404
+    );
+}
+db_test!(withdrawing_and_deleting);
+
+async fn pages_are_small_and_say_their_language(app: TestApp) {
+    let client = browser();
+    let (_, landing) = get_page(&app, &client, "/").await;
+    assert!(landing.contains("<html lang=\"vi\""));
+    assert!(landing.len() < 50_000);
+    let (_, en) = get_page(&app, &client, "/?lang=en").await;
+    assert!(en.contains("<html lang=\"en\""));
+    // Remembered by cookie.
+    let (_, again) = get_page(&app, &client, "/").await;
+    assert!(again.contains("<html lang=\"en\""));
+    let css = client
+        .get(app.url("/static/style.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), 200);
+    assert!(css.text().await.unwrap().len() < 20_000);
+}
+db_test!(pages_are_small_and_say_their_language);
+
+async fn deleting_a_response_removes_every_row_about_it(app: TestApp) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let client = browser();
+    let result = walk(&app, &client, Pick::Varied(4), Some("owner@example.vn")).await;
+    let withdraw = format!("{result}/withdraw");
+    let (status, _, _) = post_form(
+        &app,
+        &client,
+        &withdraw,
+        &withdraw,
+        &[("action".into(), "delete".into())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let db = &app.state.db;
+    use dxready::db::entities::*;
+    assert_eq!(response::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(answer::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(
+        assessment_result::Entity::find().count(db).await.unwrap(),
+        0
+    );
+    assert_eq!(result_dimension::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(contact::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(consent::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 0);
+}
+db_test!(deleting_a_response_removes_every_row_about_it);

@@ -1,0 +1,446 @@
+//! The contract's invariants over random firms answering the real questionnaire: random profile
+//! (trade, sector, province, size, age, OCOP), a random option for every question, random
+//! multiple-choice subsets that respect `exclusive` and `max_choices`, and now and then a
+//! question left unanswered.
+
+use proptest::prelude::*;
+
+use dxready::domain::questionnaire::{
+    Definition, Phase, Question, QuestionKind, extreme_submission,
+};
+use dxready::domain::scoring::ScoreResult;
+use dxready::domain::validate::{Field, Scope, validate};
+use dxready::domain::{Answer, ProfileValue, Submission, roadmap, score};
+
+use crate::common::{real, text, today};
+
+const TRADE: [&str; 4] = ["none", "import", "export", "both"];
+
+/// Who the firm is; answers are added separately so tests can hold the profile and vary them.
+#[derive(Debug, Clone)]
+struct Firm {
+    province: String,
+    sector: String,
+    trade: &'static str,
+    employees: u32,
+    ocop: bool,
+    founded_year: Option<u32>,
+    revenue_band: Option<String>,
+}
+
+impl Firm {
+    fn profile(&self, sub: &mut Submission) {
+        let p = &mut sub.profile;
+        p.insert("name".into(), text("Công ty Ngẫu nhiên"));
+        p.insert("province".into(), text(&self.province));
+        p.insert("sector".into(), text(&self.sector));
+        p.insert("trade".into(), text(self.trade));
+        p.insert(
+            "employees".into(),
+            ProfileValue::Number(f64::from(self.employees)),
+        );
+        p.insert("ocop".into(), ProfileValue::Bool(self.ocop));
+        if let Some(year) = self.founded_year {
+            p.insert("founded_year".into(), ProfileValue::Number(f64::from(year)));
+        }
+        if let Some(band) = &self.revenue_band {
+            p.insert("revenue_band".into(), text(band));
+        }
+    }
+}
+
+fn firm() -> impl Strategy<Value = Firm> {
+    let def = real();
+    let provinces: Vec<String> = def
+        .reference
+        .provinces
+        .iter()
+        .map(|p| p.slug.clone())
+        .collect();
+    let sectors: Vec<String> = def.reference.sectors.iter().map(|s| s.id.clone()).collect();
+    let bands: Vec<String> = def
+        .reference
+        .revenue_bands
+        .iter()
+        .map(|b| b.id.clone())
+        .collect();
+    (
+        prop::sample::select(provinces),
+        prop::sample::select(sectors),
+        prop::sample::select(TRADE.to_vec()),
+        0u32..=400,
+        any::<bool>(),
+        prop::option::of(1990u32..=2026),
+        prop::option::of(prop::sample::select(bands)),
+    )
+        .prop_map(
+            |(province, sector, trade, employees, ocop, founded_year, revenue_band)| Firm {
+                province,
+                sector,
+                trade,
+                employees,
+                ocop,
+                founded_year,
+                revenue_band,
+            },
+        )
+}
+
+/// An answer to `q` chosen by `seed`; None leaves the question unanswered.
+fn answer_from_seed(q: &Question, seed: u64) -> Option<Answer> {
+    match q.kind {
+        QuestionKind::SingleChoice => {
+            let i = (seed % q.options.len() as u64) as usize;
+            Some(Answer::One(q.options[i].value.clone()))
+        }
+        QuestionKind::MultipleChoice => {
+            let picked: Vec<_> = q
+                .options
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| seed >> i & 1 == 1)
+                .map(|(_, o)| o)
+                .collect();
+            if let Some(exclusive) = picked.iter().find(|o| o.exclusive) {
+                return Some(Answer::Many(vec![exclusive.value.clone()]));
+            }
+            let values: Vec<String> = picked
+                .iter()
+                .take(q.max_choices.unwrap_or(usize::MAX))
+                .map(|o| o.value.clone())
+                .collect();
+            if values.is_empty() {
+                // Nothing ticked: the "none of these" box when there is one, else skipped.
+                q.options
+                    .iter()
+                    .find(|o| o.exclusive)
+                    .map(|o| Answer::Many(vec![o.value.clone()]))
+            } else {
+                Some(Answer::Many(values))
+            }
+        }
+        QuestionKind::Scale => {
+            let (lo, hi) = (q.min.unwrap_or(0.0), q.max.unwrap_or(0.0));
+            let steps = (hi - lo) as u64 + 1;
+            Some(Answer::Number(lo + (seed % steps) as f64))
+        }
+        QuestionKind::Number | QuestionKind::Text => None,
+    }
+}
+
+/// A random response: a firm, answers from seeds (one question in sixteen left unanswered).
+fn response() -> impl Strategy<Value = Submission> {
+    let count = real().questions.len();
+    (firm(), prop::collection::vec(any::<u64>(), count)).prop_map(|(firm, seeds)| {
+        let def = real();
+        let mut sub = Submission::default();
+        firm.profile(&mut sub);
+        for (q, seed) in def.questions.iter().zip(seeds) {
+            if seed >> 60 == 0 {
+                continue;
+            }
+            if let Some(answer) = answer_from_seed(q, seed) {
+                sub.answers.insert(q.id.clone(), answer);
+            }
+        }
+        sub
+    })
+}
+
+/// Every answer that gives `q` strictly more points than `current` does: a single choice worth
+/// more, or a multiple choice with one more positive option ticked (within `max_choices`).
+fn raises(q: &Question, current: &Answer) -> Vec<Answer> {
+    match (q.kind, current) {
+        (QuestionKind::SingleChoice, Answer::One(v)) => {
+            let Some(now) = q.option(v).and_then(|o| o.points) else {
+                return Vec::new(); // "not applicable" has no points to raise
+            };
+            q.options
+                .iter()
+                .filter(|o| o.points.is_some_and(|p| p > now))
+                .map(|o| Answer::One(o.value.clone()))
+                .collect()
+        }
+        (QuestionKind::MultipleChoice, Answer::Many(values)) => {
+            let kept: Vec<String> = values
+                .iter()
+                .filter(|v| q.option(v).is_some_and(|o| !o.exclusive))
+                .cloned()
+                .collect();
+            if kept.len() >= q.max_choices.unwrap_or(usize::MAX) {
+                return Vec::new();
+            }
+            q.options
+                .iter()
+                .filter(|o| !o.exclusive && o.points.is_some_and(|p| p > 0.0))
+                .filter(|o| !kept.contains(&o.value))
+                .map(|o| {
+                    let mut more = kept.clone();
+                    more.push(o.value.clone());
+                    Answer::Many(more)
+                })
+                .collect()
+        }
+        (QuestionKind::Scale, Answer::Number(n)) => {
+            let hi = q.max.unwrap_or(0.0);
+            (1..)
+                .map(|step| n + f64::from(step))
+                .take_while(|v| *v <= hi)
+                .map(Answer::Number)
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Problems with the answers `sub` gives (questions left out on purpose are not counted).
+fn answer_errors(def: &Definition, sub: &Submission) -> Vec<String> {
+    validate(def, sub, Scope::Everything)
+        .into_iter()
+        .filter(|e| matches!(&e.field, Field::Answer(id) if sub.answers.contains_key(id)))
+        .map(|e| format!("{}: {}", e.field.api_name(), e.message.en))
+        .collect()
+}
+
+fn check_not_lower(def: &Definition, before: &ScoreResult, after: &ScoreResult, what: &str) {
+    for (b, a) in before.dimensions.iter().zip(&after.dimensions) {
+        if let Some(old) = b.score {
+            let new = a
+                .score
+                .unwrap_or_else(|| panic!("{what}: {} lost its score", a.id));
+            assert!(
+                new >= old - 1e-9,
+                "{what}: {} fell from {old} to {new}",
+                a.id
+            );
+        }
+    }
+    assert!(
+        after.overall >= before.overall - 1e-9,
+        "{what}: overall fell from {} to {}",
+        before.overall,
+        after.overall
+    );
+    assert!(
+        after.level >= before.level,
+        "{what}: level fell from {} to {} ({})",
+        before.level,
+        after.level,
+        def.id
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn scores_stay_between_0_and_100(sub in response()) {
+        let def = real();
+        prop_assert_eq!(answer_errors(&def, &sub), Vec::<String>::new());
+        let result = score(&def, &sub);
+        prop_assert!((0.0..=100.0).contains(&result.overall), "overall {}", result.overall);
+        for d in &result.dimensions {
+            if let Some(s) = d.score {
+                prop_assert!((0.0..=100.0).contains(&s), "{} = {s}", d.id);
+                prop_assert!(d.points <= d.max_points + 1e-9);
+            }
+        }
+        let level = def.level(result.level).expect("a defined level");
+        prop_assert!(level.min_score <= result.overall);
+        prop_assert!((def.bottom_level()..=def.top_level()).contains(&result.level));
+    }
+
+    #[test]
+    fn the_best_answers_score_100_and_reach_the_top_level(firm in firm()) {
+        let def = real();
+        let mut sub = extreme_submission(&def, true);
+        sub.profile.clear();
+        firm.profile(&mut sub);
+        prop_assert_eq!(answer_errors(&def, &sub), Vec::<String>::new());
+        let result = score(&def, &sub);
+        prop_assert!((result.overall - 100.0).abs() < 1e-9, "overall {}", result.overall);
+        for d in &result.dimensions {
+            prop_assert_eq!(d.score, Some(100.0), "{}", d.id);
+        }
+        prop_assert_eq!(result.level, def.top_level());
+    }
+
+    #[test]
+    fn the_worst_answers_score_0_and_stay_at_the_bottom_level(firm in firm()) {
+        let def = real();
+        let mut sub = extreme_submission(&def, false);
+        sub.profile.clear();
+        firm.profile(&mut sub);
+        prop_assert_eq!(answer_errors(&def, &sub), Vec::<String>::new());
+        let result = score(&def, &sub);
+        prop_assert_eq!(result.overall, 0.0);
+        for d in &result.dimensions {
+            prop_assert_eq!(d.score, Some(0.0), "{}", d.id);
+        }
+        prop_assert_eq!(result.level, def.bottom_level());
+    }
+
+    #[test]
+    fn raising_any_one_answer_never_lowers_a_score_or_the_level(sub in response()) {
+        let def = real();
+        let before = score(&def, &sub);
+        for q in def.questions.iter().filter(|q| q.is_scored()) {
+            let Some(current) = sub.answers.get(&q.id) else { continue };
+            for raised in raises(q, current) {
+                let mut better = sub.clone();
+                better.answers.insert(q.id.clone(), raised.clone());
+                let after = score(&def, &better);
+                check_not_lower(&def, &before, &after, &format!("{} → {raised:?}", q.id));
+            }
+        }
+    }
+
+    #[test]
+    fn not_applicable_leaves_the_denominator(sub in response()) {
+        let def = real();
+        for q in def.questions.iter().filter(|q| q.is_scored()) {
+            let Some(na) = q.options.iter().find(|o| o.not_applicable) else { continue };
+            let mut answered_na = sub.clone();
+            answered_na.answers.insert(q.id.clone(), Answer::One(na.value.clone()));
+            let mut left_out = sub.clone();
+            left_out.answers.remove(&q.id);
+            prop_assert_eq!(score(&def, &answered_na), score(&def, &left_out), "{}", q.id);
+        }
+    }
+
+    #[test]
+    fn answers_to_hidden_questions_are_ignored(sub in response(), seed in any::<u64>()) {
+        let def = real();
+        let facts = dxready::domain::facts::Facts::new(&def, &sub);
+        let hidden: Vec<&Question> =
+            def.questions.iter().filter(|q| !facts.is_relevant(&q.id)).collect();
+        let mut stale = sub.clone();
+        for q in &hidden {
+            if let Some(answer) = answer_from_seed(q, seed | 1) {
+                stale.answers.insert(q.id.clone(), answer);
+            }
+        }
+        let mut without = sub.clone();
+        for q in &hidden {
+            without.answers.remove(&q.id);
+        }
+        let result = score(&def, &stale);
+        prop_assert_eq!(&result, &score(&def, &without));
+        prop_assert_eq!(
+            roadmap(&def, &stale, &result, today()),
+            roadmap(&def, &without, &result, today())
+        );
+        // What is left in each denominator is exactly the counted questions' maxima.
+        for d in &result.dimensions {
+            let counted: Vec<&Question> = def
+                .questions
+                .iter()
+                .filter(|q| q.dimension.as_deref() == Some(d.id.as_str()))
+                .filter(|q| facts.points(q).is_some())
+                .collect();
+            prop_assert_eq!(d.counted, counted.len());
+            let max: f64 = counted.iter().filter_map(|q| q.max_points).sum();
+            prop_assert!((d.max_points - max).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn q22_counts_only_for_firms_that_import_or_export(firm in firm(), seed in any::<u64>()) {
+        let def = real();
+        let mut sub = Submission::default();
+        firm.profile(&mut sub);
+        let q22 = def.question("q22").expect("q22");
+        sub.answers.insert("q22".into(), answer_from_seed(q22, seed).expect("an option"));
+        let d5 = score(&def, &sub).dimension("d5").expect("d5").clone();
+        if firm.trade == "none" {
+            prop_assert_eq!((d5.counted, d5.max_points, d5.score), (0, 0.0, None));
+        } else {
+            prop_assert_eq!((d5.counted, d5.max_points), (1, 4.0));
+        }
+    }
+
+    #[test]
+    fn the_same_response_always_gets_the_same_result_and_roadmap(sub in response()) {
+        let def = real();
+        let first = score(&def, &sub);
+        let first_map = roadmap(&def, &sub, &first, today());
+        // As stored and read back: through JSON.
+        let json = serde_json::to_string(&sub).expect("serialises");
+        let again: Submission = serde_json::from_str(&json).expect("deserialises");
+        let second = score(&def, &again);
+        prop_assert_eq!(&first, &second);
+        prop_assert_eq!(&first_map, &roadmap(&def, &again, &second, today()));
+    }
+
+    #[test]
+    fn every_roadmap_is_ordered_summarised_explained_and_locally_supported(sub in response()) {
+        let def = real();
+        let result = score(&def, &sub);
+        let map = roadmap(&def, &sub, &result, today());
+        let position = |id: &str| def.rules.iter().position(|r| r.id == id).expect("rule");
+        let keys: Vec<_> =
+            map.items.iter().map(|i| (i.phase, i.category, position(&i.id))).collect();
+        prop_assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        for phase in Phase::ALL {
+            let marks: Vec<bool> = map.phase(phase).map(|i| i.summary).collect();
+            let expected: Vec<bool> = (0..marks.len()).map(|i| i < 3).collect();
+            prop_assert_eq!(marks, expected, "{:?}", phase);
+        }
+        let province = sub.profile_str("province");
+        for item in &map.items {
+            let rule = &def.rules[position(&item.id)];
+            prop_assert_eq!(item.evidence.is_empty(), rule.when.mentions().is_empty(), "{}", item.id);
+            for s in &item.support {
+                let programme = def.reference.programmes.iter().find(|p| p.id == s.id).expect("programme");
+                prop_assert!(programme.valid_from <= today());
+                prop_assert!(programme.valid_to.is_none_or(|end| today() <= end));
+                prop_assert!(
+                    programme.provinces.is_empty()
+                        || programme.provinces.iter().any(|p| Some(p.as_str()) == province),
+                    "{} offered in {:?}", s.id, province
+                );
+                prop_assert!(programme.topics.iter().any(|t| rule.support_topics.contains(t)));
+            }
+        }
+    }
+}
+
+#[test]
+fn any_firm_can_answer_every_question_in_the_generator() {
+    // Guards the generator: with all seeds odd, every question gets an answer, and every
+    // multiple choice can produce both an exclusive and a combined answer.
+    let def = real();
+    for q in def.questions.iter().filter(|q| q.is_scored()) {
+        assert!(answer_from_seed(q, 1).is_some(), "{}", q.id);
+        if q.kind == QuestionKind::MultipleChoice {
+            let all = answer_from_seed(q, 0b11).expect("answer");
+            assert!(
+                matches!(all, Answer::Many(ref v) if v.len() == 2),
+                "{}: {all:?}",
+                q.id
+            );
+            let exclusive = q
+                .options
+                .iter()
+                .position(|o| o.exclusive)
+                .expect("exclusive");
+            let none = answer_from_seed(q, u64::MAX).expect("answer");
+            assert_eq!(none, Answer::Many(vec![q.options[exclusive].value.clone()]));
+        }
+    }
+    assert!(
+        raises(
+            def.question("q1").expect("q1"),
+            &Answer::One("results".into())
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        raises(
+            def.question("q26").expect("q26"),
+            &Answer::Many(vec!["none".into()])
+        )
+        .len(),
+        4
+    );
+}
