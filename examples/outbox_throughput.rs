@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use dxready::config::{DatabaseSettings, QuestionnaireSettings, ServeSettings};
-use dxready::db::responses::{self, NewSubmission};
+use dxready::db::submissions::{self, NewSubmission};
 use dxready::domain::questionnaire::{ConsentPurpose, extreme_submission};
 use dxready::domain::{Contact, Lang, ProfileValue};
 use dxready::email::{Mailer, WorkerConfig, spawn_worker_with};
@@ -104,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
         let roadmap =
             dxready::domain::roadmap(&def, &sub, &result, chrono::Utc::now().date_naive());
         let to = format!("owner{i}@example.vn");
-        responses::submit(
+        submissions::submit(
             &state.db,
             None,
             NewSubmission {

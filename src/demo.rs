@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::DatabaseConnection;
 
-use crate::db::responses::{self, NewSubmission};
+use crate::db::submissions::{self, NewSubmission, SubmissionRows};
 use crate::domain::facts::Derived;
 use crate::domain::questionnaire::{ConsentPurpose, ProfileKind, QuestionKind};
 use crate::domain::{Answer, Contact, Definition, Lang, ProfileValue, Submission, roadmap, score};
@@ -126,6 +126,7 @@ pub async fn seed_demo(
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now();
+    let mut batch = Vec::with_capacity(DEMO_BATCH);
     for i in 0..count {
         let sub = synthetic_submission(def, &mut rng, i + 1);
         let submitted_at = now - Duration::minutes(rng.random_range(0..(365 * 24 * 60)));
@@ -141,8 +142,7 @@ pub async fn seed_demo(
         } else {
             Lang::En
         };
-        responses::submit(
-            db,
+        let (rows, _token) = submissions::prepare(
             None,
             NewSubmission {
                 def,
@@ -156,12 +156,26 @@ pub async fn seed_demo(
                 now: submitted_at,
                 email_report_to: None,
             },
-        )
-        .await?;
+        );
+        batch.push(rows);
+        if batch.len() == DEMO_BATCH || i + 1 == count {
+            write(db, &mut batch).await?;
+        }
         if (i + 1) % 1000 == 0 || i + 1 == count {
             progress(i + 1, count);
         }
     }
+    Ok(())
+}
+
+/// Submissions per transaction: the same group commit as the live queue, in larger batches.
+const DEMO_BATCH: usize = 500;
+
+async fn write(db: &DatabaseConnection, batch: &mut Vec<SubmissionRows>) -> anyhow::Result<()> {
+    for outcome in submissions::write_batch(db, batch).await? {
+        outcome?;
+    }
+    batch.clear();
     Ok(())
 }
 

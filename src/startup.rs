@@ -57,6 +57,7 @@ impl Application {
         };
         let csrf = crate::web::state::csrf_config(base_url.starts_with("https://"));
         let state = AppState(Arc::new(App {
+            submissions: crate::db::submissions::SubmissionQueue::start(db.clone()),
             db,
             questionnaires,
             settings,

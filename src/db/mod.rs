@@ -2,7 +2,7 @@
 //! build queries themselves; they call the functions here.
 //!
 //! SQLite is the embedded default (WAL mode, `synchronous=NORMAL`, a busy timeout, foreign keys
-//! on, a 16 MB WAL between checkpoints; submissions queue for its one writer in `responses`);
+//! on, a 16 MB WAL between checkpoints; submissions reach its one writer through `submissions::SubmissionQueue`);
 //! PostgreSQL is for real deployments and several app instances. The same code runs on both.
 
 pub mod accounts;
@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod responses;
 pub mod sessions;
 pub mod stats;
+pub mod submissions;
 pub mod tokens;
 
 use std::time::Duration;
@@ -32,6 +33,9 @@ pub enum Error {
     Conflict(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The submission writer has stopped (the app is shutting down): nothing was stored.
+    #[error("the submission writer has stopped")]
+    Unavailable,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -91,8 +91,15 @@ pub struct NewMessage {
 
 /// Queues a message; pass the submission's transaction so both commit or neither does.
 pub async fn enqueue(conn: &impl ConnectionTrait, msg: NewMessage) -> Result<i64> {
-    let now = Utc::now();
-    let row = outbox::ActiveModel {
+    let res = outbox::Entity::insert(new_row(msg, Utc::now()))
+        .exec(conn)
+        .await?;
+    Ok(res.last_insert_id)
+}
+
+/// The row that queues `msg`, due at once (submissions insert these in batches).
+pub fn new_row(msg: NewMessage, now: DateTime<Utc>) -> outbox::ActiveModel {
+    outbox::ActiveModel {
         kind: Set(msg.kind.as_str().into()),
         response_id: Set(msg.response_id),
         recipient: Set(msg.recipient),
@@ -108,9 +115,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, msg: NewMessage) -> Result<i64
         created_at: Set(now),
         sent_at: Set(None),
         ..Default::default()
-    };
-    let res = outbox::Entity::insert(row).exec(conn).await?;
-    Ok(res.last_insert_id)
+    }
 }
 
 /// Queues the "continue your assessment" link for a saved draft.

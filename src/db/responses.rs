@@ -10,10 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{
-    answer, assessment_result, consent, contact, questionnaire, response, result_barrier,
-    result_dimension,
-};
+use super::entities::{answer, assessment_result, consent, contact, questionnaire, response};
 use super::tokens::{hash_token, new_token};
 use super::{Error, Result};
 use crate::domain::questionnaire::{ConsentPurpose, LoadedDir};
@@ -88,7 +85,7 @@ pub struct Draft {
 }
 
 /// Fields that identify the business are kept in `contact`, never in the profile JSON.
-fn split_profile(def: &Definition, profile: &Profile) -> (Profile, Option<String>) {
+pub(super) fn split_profile(def: &Definition, profile: &Profile) -> (Profile, Option<String>) {
     let mut public = Profile::new();
     let mut name = None;
     for (k, v) in profile {
@@ -101,7 +98,7 @@ fn split_profile(def: &Definition, profile: &Profile) -> (Profile, Option<String
     (public, name)
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
@@ -237,34 +234,22 @@ pub async fn save_draft(
         .filter(answer::Column::ResponseId.eq(id))
         .exec(&txn)
         .await?;
-    insert_answers(&txn, id, &submission.answers, None).await?;
+    insert_answers(&txn, id, &submission.answers).await?;
     upsert_contact(&txn, id, name, contact).await?;
     txn.commit().await?;
     Ok(())
 }
 
-async fn insert_answers(
-    txn: &impl ConnectionTrait,
-    id: Uuid,
-    answers: &Answers,
-    result: Option<(&Definition, &Submission)>,
-) -> Result<()> {
+/// A draft's answers as given so far (points are computed at submission).
+async fn insert_answers(txn: &impl ConnectionTrait, id: Uuid, answers: &Answers) -> Result<()> {
     if answers.is_empty() {
         return Ok(());
     }
-    let facts = result.map(|(def, sub)| (def, crate::domain::facts::Facts::new(def, sub)));
-    let rows = answers.iter().map(|(q, a)| {
-        let points = facts.as_ref().and_then(|(def, f)| {
-            def.question(q)
-                .and_then(|question| f.points(question))
-                .map(|(p, _)| p)
-        });
-        answer::ActiveModel {
-            response_id: Set(id),
-            question_id: Set(q.clone()),
-            value: Set(json(a)),
-            points: Set(points),
-        }
+    let rows = answers.iter().map(|(q, a)| answer::ActiveModel {
+        response_id: Set(id),
+        question_id: Set(q.clone()),
+        value: Set(json(a)),
+        points: Set(None),
     });
     answer::Entity::insert_many(rows)
         .exec_without_returning(txn)
@@ -298,218 +283,6 @@ async fn upsert_contact(
         .exec_without_returning(txn)
         .await?;
     Ok(())
-}
-
-/// What a submission stores: the cleaned submission, contact, result and roadmap.
-pub struct NewSubmission<'a> {
-    pub def: &'a Definition,
-    pub lang: Lang,
-    pub submission: &'a Submission,
-    pub contact: &'a Contact,
-    pub result: &'a ScoreResult,
-    pub roadmap: &'a Roadmap,
-    pub size_class: Option<String>,
-    pub channel: &'a str,
-    pub now: DateTime<Utc>,
-    /// Queue the roadmap e-mail to this address (set only with consent to `email_report`).
-    pub email_report_to: Option<String>,
-}
-
-/// SQLite lets one connection write at a time. A second writer waits in SQLite's busy handler,
-/// which sleeps 1, 2, 5, 10 … 100 ms between tries: under load the write lock then sits idle
-/// while writers sleep, throughput falls and the slowest submissions wait for seconds. So
-/// submissions queue here instead, first come first served, and reach SQLite one at a time
-/// (reads still use the whole pool). PostgreSQL needs no such queue.
-static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Stores a submission in one transaction and returns the result token. With `draft`, that
-/// draft becomes the submitted response; submitting an already submitted draft is a conflict,
-/// so a double click creates one response.
-pub async fn submit(
-    db: &DatabaseConnection,
-    draft: Option<Uuid>,
-    new: NewSubmission<'_>,
-) -> Result<(Uuid, String)> {
-    let NewSubmission {
-        def,
-        lang,
-        submission,
-        contact,
-        result,
-        roadmap,
-        size_class,
-        channel,
-        now,
-        email_report_to,
-    } = new;
-    let token = new_token();
-    let token_hash = hash_token(&token);
-    let (public, name) = split_profile(def, &submission.profile);
-    // Held until the transaction ends (commit, or rollback when dropped on an error).
-    let _writer = if super::is_sqlite(db) {
-        Some(SQLITE_WRITER.lock().await)
-    } else {
-        None
-    };
-    let txn = db.begin().await?;
-    let id = match draft {
-        Some(id) => {
-            let updated = response::Entity::update_many()
-                .col_expr(response::Column::Status, Expr::value(STATUS_SUBMITTED))
-                .col_expr(
-                    response::Column::ResultTokenHash,
-                    Expr::value(Some(token_hash.clone())),
-                )
-                .col_expr(response::Column::Profile, Expr::value(json(&public)))
-                .col_expr(
-                    response::Column::Consents,
-                    Expr::value(json(&submission.consents)),
-                )
-                .col_expr(
-                    response::Column::Province,
-                    Expr::value(submission.profile_str("province").map(str::to_string)),
-                )
-                .col_expr(
-                    response::Column::FormerProvince,
-                    Expr::value(
-                        submission
-                            .profile_str("former_province")
-                            .map(str::to_string),
-                    ),
-                )
-                .col_expr(
-                    response::Column::Sector,
-                    Expr::value(submission.profile_str("sector").map(str::to_string)),
-                )
-                .col_expr(response::Column::SizeClass, Expr::value(size_class.clone()))
-                .col_expr(response::Column::Lang, Expr::value(lang.code()))
-                .col_expr(response::Column::UpdatedAt, Expr::value(now))
-                .col_expr(response::Column::SubmittedAt, Expr::value(Some(now)))
-                .filter(response::Column::Id.eq(id))
-                .filter(response::Column::Status.eq(STATUS_DRAFT))
-                .exec(&txn)
-                .await?;
-            if updated.rows_affected == 0 {
-                return Err(Error::Conflict(
-                    "this response was already submitted".into(),
-                ));
-            }
-            answer::Entity::delete_many()
-                .filter(answer::Column::ResponseId.eq(id))
-                .exec(&txn)
-                .await?;
-            id
-        }
-        None => {
-            let id = Uuid::new_v4();
-            let row = response::ActiveModel {
-                id: Set(id),
-                questionnaire_id: Set(def.id.clone()),
-                questionnaire_version: Set(def.version.clone()),
-                content_hash: Set(def.content_hash.clone()),
-                lang: Set(lang.code().into()),
-                status: Set(STATUS_SUBMITTED.into()),
-                resume_token_hash: Set(None),
-                result_token_hash: Set(Some(token_hash.clone())),
-                current_section: Set(None),
-                profile: Set(json(&public)),
-                consents: Set(json(&submission.consents)),
-                province: Set(submission.profile_str("province").map(str::to_string)),
-                former_province: Set(submission
-                    .profile_str("former_province")
-                    .map(str::to_string)),
-                sector: Set(submission.profile_str("sector").map(str::to_string)),
-                size_class: Set(size_class),
-                channel: Set(channel.into()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                submitted_at: Set(Some(now)),
-            };
-            response::Entity::insert(row)
-                .exec_without_returning(&txn)
-                .await?;
-            id
-        }
-    };
-    insert_answers(&txn, id, &submission.answers, Some((def, submission))).await?;
-    upsert_contact(&txn, id, name, contact).await?;
-    assessment_result::Entity::insert(assessment_result::ActiveModel {
-        response_id: Set(id),
-        overall: Set(result.overall),
-        level: Set(i16::from(result.level)),
-        band: Set(result.band.clone()),
-        dimensions: Set(json(&result.dimensions)),
-        barriers: Set(json(&result.barriers)),
-        roadmap: Set(json(roadmap)),
-        agency_flags: Set(json(&roadmap.agency_flags)),
-        engine_version: Set(ENGINE_VERSION.into()),
-        computed_at: Set(now),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    let dims: Vec<_> = result
-        .dimensions
-        .iter()
-        .filter_map(|d| {
-            d.score.map(|s| result_dimension::ActiveModel {
-                response_id: Set(id),
-                dimension_id: Set(d.id.clone()),
-                score: Set(s),
-            })
-        })
-        .collect();
-    if !dims.is_empty() {
-        result_dimension::Entity::insert_many(dims)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    let barriers: Vec<_> = result
-        .barriers
-        .iter()
-        .map(|b| result_barrier::ActiveModel {
-            response_id: Set(id),
-            barrier_id: Set(b.id.clone()),
-            self_reported: Set(b.self_reported),
-            inferred: Set(b.inferred),
-        })
-        .collect();
-    if !barriers.is_empty() {
-        result_barrier::Entity::insert_many(barriers)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    let consents: Vec<_> = submission
-        .consents
-        .iter()
-        .map(|p| consent::ActiveModel {
-            response_id: Set(id),
-            purpose: Set(p.as_str().into()),
-            questionnaire_version: Set(def.version.clone()),
-            granted_at: Set(now),
-            withdrawn_at: Set(None),
-            ..Default::default()
-        })
-        .collect();
-    if !consents.is_empty() {
-        consent::Entity::insert_many(consents)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    if let Some(to) = email_report_to {
-        super::outbox::enqueue(
-            &txn,
-            super::outbox::NewMessage {
-                kind: super::outbox::Kind::RoadmapReport,
-                response_id: Some(id),
-                recipient: to,
-                lang,
-                token: Some(token.clone()),
-            },
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok((id, token))
 }
 
 /// A submitted result as stored.

@@ -28,6 +28,9 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("invalid input")]
     Validation(Vec<FieldError>),
+    /// The service cannot take this now (shutting down); nothing was stored, try again.
+    #[error("the service is not available just now; please try again")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -39,6 +42,7 @@ impl From<db::Error> for AppError {
         match e {
             db::Error::NotFound => AppError::NotFound,
             db::Error::Conflict(msg) => AppError::Conflict(msg),
+            db::Error::Unavailable => AppError::Unavailable,
             other => AppError::Internal(other.into()),
         }
     }
@@ -60,6 +64,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,6 +94,10 @@ impl IntoResponse for AppError {
             StatusCode::FORBIDDEN => ("Không có quyền truy cập", "Access denied"),
             StatusCode::CONFLICT => ("Yêu cầu không thực hiện được", "This cannot be done now"),
             StatusCode::INTERNAL_SERVER_ERROR => ("Đã có lỗi xảy ra", "Something went wrong"),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "Dịch vụ tạm thời bận, xin thử lại",
+                "The service is busy, please try again",
+            ),
             _ => (
                 "Yêu cầu không hợp lệ",
                 "There is a problem with the request",

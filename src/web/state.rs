@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::config::ServeSettings;
+use crate::db::submissions::SubmissionQueue;
 use crate::domain::questionnaire::LoadedDir;
 
 #[derive(Clone)]
@@ -14,6 +15,8 @@ pub struct AppState(pub Arc<App>);
 
 pub struct App {
     pub db: DatabaseConnection,
+    /// The one writer of submissions (group commit, see `db::submissions`).
+    pub submissions: SubmissionQueue,
     pub questionnaires: LoadedDir,
     pub settings: ServeSettings,
     /// Public base URL without a trailing slash, for links in e-mails.

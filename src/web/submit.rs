@@ -5,7 +5,7 @@
 use chrono::Utc;
 use uuid::Uuid;
 
-use crate::db::responses::{self, NewSubmission};
+use crate::db::submissions::{self, NewSubmission};
 use crate::domain::facts::Derived;
 use crate::domain::questionnaire::ConsentPurpose;
 use crate::domain::validate::{Scope, clean, validate};
@@ -43,8 +43,7 @@ pub async fn submit_response(
         .email
         .clone()
         .filter(|_| submission.consents.contains(&ConsentPurpose::EmailReport));
-    let (response_id, token) = responses::submit(
-        &state.db,
+    let (rows, token) = submissions::prepare(
         draft,
         NewSubmission {
             def,
@@ -58,8 +57,9 @@ pub async fn submit_response(
             now,
             email_report_to: email_report_to.clone(),
         },
-    )
-    .await?;
+    );
+    let response_id = rows.id;
+    state.submissions.submit(rows).await?;
     if email_report_to.is_some() {
         state.outbox_wakeup.notify_one();
     }

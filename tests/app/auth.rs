@@ -85,10 +85,10 @@ async fn submit_response(
     };
     let result = dxready::domain::score(&def, &sub);
     let roadmap = dxready::domain::roadmap(&def, &sub, &result, Utc::now().date_naive());
-    let (id, _token) = dxready::db::responses::submit(
+    let (id, _token) = dxready::db::submissions::submit(
         &app.state.db,
         None,
-        dxready::db::responses::NewSubmission {
+        dxready::db::submissions::NewSubmission {
             def: &def,
             lang: Lang::Vi,
             submission: &sub,

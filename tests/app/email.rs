@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use dxready::config::ServeSettings;
 use dxready::db::outbox::{self, Status};
-use dxready::db::responses::{self, NewSubmission};
+use dxready::db::responses;
+use dxready::db::submissions::{self, NewSubmission};
 use dxready::domain::questionnaire::{ConsentPurpose, extreme_submission};
 use dxready::domain::{Contact, Lang, ProfileValue, Submission};
 use dxready::email::WorkerConfig;
@@ -256,7 +257,7 @@ impl MailApp {
             email: email.map(str::to_string),
             phone: None,
         };
-        let submitted = responses::submit(
+        let submitted = submissions::submit(
             &self.state.db,
             None,
             NewSubmission {

@@ -12,3 +12,4 @@ mod email;
 mod fixtures;
 mod health;
 mod pages;
+mod submissions;

@@ -1,0 +1,161 @@
+//! Group commit (`db::submissions`): submissions arriving together are written in one
+//! transaction, each is answered only once it is stored, a draft submitted twice in one batch is
+//! stored once, and one bad submission never fails the others in its batch.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use dxready::db::Error;
+use dxready::db::entities::{answer, assessment_result, response, result_dimension};
+use dxready::db::responses;
+use dxready::db::submissions::{
+    self, NewSubmission, SubmissionRows, write_batch, write_batch_isolating_failures,
+};
+use dxready::domain::questionnaire::extreme_submission;
+use dxready::domain::{Contact, Definition, Lang, roadmap, score};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::Value;
+
+use crate::db_test;
+use crate::fixtures::{Pick, body};
+use crate::helpers::TestApp;
+
+const Q: &str = "/api/v1/questionnaires/dxready-sme";
+
+async fn count<E>(app: &TestApp) -> u64
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    PaginatorTrait::count(E::find(), &app.state.db)
+        .await
+        .unwrap()
+}
+
+/// Many clients at once, as in the load benchmark: every submission is answered 201 with its own
+/// result, and every one is stored whole — its result reads back the same.
+async fn concurrent_submissions_are_each_stored_whole(app: TestApp) {
+    const CLIENTS: u64 = 48;
+    let def: Value = app.get(Q).await.json().await.unwrap();
+    let client = reqwest::Client::new();
+    let url = app.url(&format!("{Q}/responses"));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..CLIENTS {
+        let (client, url, body) = (client.clone(), url.clone(), body(&def, Pick::Varied(i)));
+        tasks.spawn(async move {
+            let res = client.post(url).json(&body).send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        });
+    }
+    let mut tokens = HashSet::new();
+    let mut created = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let (status, result) = done.unwrap();
+        assert_eq!(status, 201, "{result}");
+        assert!(tokens.insert(result["token"].as_str().unwrap().to_string()));
+        created.push(result);
+    }
+    assert_eq!(created.len() as u64, CLIENTS);
+    for result in &created {
+        let token = result["token"].as_str().unwrap();
+        let res = app.get(&format!("/api/v1/results/{token}")).await;
+        assert_eq!(res.status(), 200);
+        let stored: Value = res.json().await.unwrap();
+        assert_eq!(stored["overall"], result["overall"]);
+        assert_eq!(stored["roadmap"], result["roadmap"]);
+    }
+    assert_eq!(count::<response::Entity>(&app).await, CLIENTS);
+    assert_eq!(count::<assessment_result::Entity>(&app).await, CLIENTS);
+    assert_eq!(count::<result_dimension::Entity>(&app).await, CLIENTS * 7);
+    // Every response has its answers (each body answers far more than 20 questions).
+    for r in response::Entity::find().all(&app.state.db).await.unwrap() {
+        let answers = answer::Entity::find()
+            .filter(answer::Column::ResponseId.eq(r.id))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert!(answers > 20, "response {} has {answers} answers", r.id);
+    }
+}
+db_test!(concurrent_submissions_are_each_stored_whole);
+
+fn definition(app: &TestApp) -> std::sync::Arc<Definition> {
+    app.state.questionnaires.latest_of("dxready-sme").unwrap()
+}
+
+/// The rows of one synthetic submission (best or worst answers), for `draft` if given.
+fn rows(def: &Definition, best: bool, draft: Option<uuid::Uuid>) -> (SubmissionRows, String) {
+    let sub = extreme_submission(def, best);
+    let result = score(def, &sub);
+    let plan = roadmap(def, &sub, &result, Utc::now().date_naive());
+    submissions::prepare(
+        draft,
+        NewSubmission {
+            def,
+            lang: Lang::Vi,
+            submission: &sub,
+            contact: &Contact::default(),
+            result: &result,
+            roadmap: &plan,
+            size_class: None,
+            channel: "web",
+            now: Utc::now(),
+            email_report_to: None,
+        },
+    )
+}
+
+async fn one_bad_submission_does_not_fail_its_batch(app: TestApp) {
+    let def = definition(&app);
+    let (first, first_token) = rows(&def, true, None);
+    let (second, second_token) = rows(&def, false, None);
+    // The same response id twice: the database refuses the copy, failing the batch's transaction.
+    let copy = first.clone();
+    let outcomes = write_batch_isolating_failures(&app.state.db, &[first, second, copy]).await;
+    assert!(outcomes[0].is_ok(), "{:?}", outcomes[0]);
+    assert!(outcomes[1].is_ok(), "{:?}", outcomes[1]);
+    assert!(
+        matches!(outcomes[2], Err(Error::Db(_))),
+        "{:?}",
+        outcomes[2]
+    );
+    assert_eq!(count::<response::Entity>(&app).await, 2);
+    assert_eq!(count::<assessment_result::Entity>(&app).await, 2);
+    for token in [first_token, second_token] {
+        let stored = responses::find_result(&app.state.db, &token).await.unwrap();
+        assert!(stored.is_some());
+    }
+}
+db_test!(one_bad_submission_does_not_fail_its_batch);
+
+async fn a_draft_submitted_twice_in_one_batch_is_stored_once(app: TestApp) {
+    let def = definition(&app);
+    let (id, _resume) = responses::create_draft(&app.state.db, &def, Lang::Vi)
+        .await
+        .unwrap();
+    let (first, first_token) = rows(&def, true, Some(id));
+    let (again, again_token) = rows(&def, false, Some(id));
+    let answers = extreme_submission(&def, true).answers.len() as u64;
+    let outcomes = write_batch(&app.state.db, &[first, again]).await.unwrap();
+    assert!(outcomes[0].is_ok());
+    assert!(
+        matches!(outcomes[1], Err(Error::Conflict(_))),
+        "{:?}",
+        outcomes[1]
+    );
+    assert_eq!(count::<response::Entity>(&app).await, 1);
+    assert_eq!(count::<assessment_result::Entity>(&app).await, 1);
+    assert_eq!(count::<answer::Entity>(&app).await, answers);
+    let stored = responses::find_result(&app.state.db, &first_token)
+        .await
+        .unwrap()
+        .expect("the first submission is the stored one");
+    assert_eq!(stored.score.overall, 100.0);
+    assert!(
+        responses::find_result(&app.state.db, &again_token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+db_test!(a_draft_submitted_twice_in_one_batch_is_stored_once);
