@@ -222,6 +222,14 @@ fn every_syntax_error_is_reported_with_the_unknown_keys_after_it() {
 }
 
 #[test]
+fn a_multiple_choice_that_allows_no_choice_is_reported() {
+    assert_eq!(
+        problems("max-choices-zero.toml"),
+        vec!["max-choices-zero.toml:80:15: question `q2`: max_choices must be at least 1"]
+    );
+}
+
+#[test]
 fn a_max_points_that_is_not_a_number_is_reported() {
     assert_eq!(
         problems("scale-max-points-not-a-number.toml"),

@@ -123,9 +123,9 @@ pub struct QuestionDoc {
     /// Multiple choice: cap on the sum of chosen points. Scale: points of the top value.
     #[serde(default)]
     pub max_points: Option<Spanned<f64>>,
-    /// Multiple choice: at most this many options may be picked.
+    /// Multiple choice: at most this many options may be picked (1 or more).
     #[serde(default)]
-    pub max_choices: Option<usize>,
+    pub max_choices: Option<Spanned<usize>>,
     #[serde(default)]
     pub min: Option<Spanned<f64>>,
     #[serde(default)]

@@ -965,13 +965,24 @@ impl Checker<'_, '_> {
                     "`exclusive` only applies to multiple_choice options",
                 );
             }
-            if q.max_choices.is_some() {
+            if let Some(m) = &q.max_choices {
                 self.p.at(
-                    at,
+                    m.span().start,
                     format!("{owner}: max_choices only applies to multiple_choice"),
                 );
             }
         }
+        // 0 would refuse every answer, so the question could never be answered.
+        let max_choices = match &q.max_choices {
+            Some(m) if *m.get_ref() == 0 && kind == QuestionKind::MultipleChoice => {
+                self.p.at(
+                    m.span().start,
+                    format!("{owner}: max_choices must be at least 1"),
+                );
+                None
+            }
+            m => m.as_ref().map(|m| *m.get_ref()),
+        };
         if scored && matches!(kind, QuestionKind::Number | QuestionKind::Text) {
             self.p.at(
                 at,
@@ -1030,7 +1041,7 @@ impl Checker<'_, '_> {
                     options.iter().filter_map(|o| o.points).fold(0.0, f64::max)
                 }
                 QuestionKind::MultipleChoice => {
-                    let sum: f64 = best_combination(&options, q.max_choices)
+                    let sum: f64 = best_combination(&options, max_choices)
                         .iter()
                         .filter_map(|o| o.points)
                         .sum();
@@ -1108,7 +1119,7 @@ impl Checker<'_, '_> {
             relevant_source: q.relevant.as_ref().map(|r| r.get_ref().clone()),
             options,
             max_points,
-            max_choices: q.max_choices,
+            max_choices,
             min,
             max,
             min_label: q.min_label.clone(),
