@@ -103,24 +103,32 @@ fn a_rule_that_can_never_fire_is_reported() {
     );
 }
 
+/// The keys allowed at the top of a questionnaire file, as the messages list them.
+const FILE_KEYS: &str = "`format`, `id`, `version`, `title`, `intro`, `estimated_minutes`, `retired_ids`, `profile`, `dimension`, `section`, `question`, `option_set`, `consent`, `level`, `band`, `barrier`, `rule`";
+
 #[test]
 fn a_misspelt_table_is_an_error_not_a_dropped_question() {
     assert_eq!(
         problems("unknown-table.toml"),
-        vec![
-            "unknown-table.toml:75:3: unknown field `questoin`, expected one of `format`, `id`, `version`, `title`, `intro`, `estimated_minutes`, `retired_ids`, `profile`, `dimension`, `section`, `question`, `option_set`, `consent`, `level`, `band`, `barrier`, `rule`"
-        ]
+        vec![format!(
+            "unknown-table.toml:75:3: unknown table `questoin` (did you mean `question`?); expected one of {FILE_KEYS}"
+        )]
     );
 }
 
 #[test]
-fn a_misspelt_table_followed_by_its_options_is_still_refused() {
+fn a_misspelt_table_followed_by_its_options_is_reported_with_the_parse_error_it_causes() {
     // `[[question.option]]` after `[[questoin]]` quietly makes `question` a plain table, so
-    // the TOML parser stops at the next `[[question]]`. The wording is the parser's and does
-    // not name the typo, but the file is refused rather than loaded without the question.
+    // the TOML parser stops at the next `[[question]]` with a "duplicate key" far from the typo.
+    // The parser recovers, so the typo itself is reported too, where it is.
     assert_eq!(
         problems("unknown-table-before-options.toml"),
-        vec!["unknown-table-before-options.toml:75:3: duplicate key"]
+        vec![
+            format!(
+                "unknown-table-before-options.toml:55:3: unknown table `questoin` (did you mean `question`?); expected one of {FILE_KEYS}"
+            ),
+            "unknown-table-before-options.toml:75:3: duplicate key `question`".to_string(),
+        ]
     );
 }
 
@@ -129,8 +137,95 @@ fn a_misspelt_key_is_an_error_not_a_dropped_rule() {
     assert_eq!(
         problems("unknown-key.toml"),
         vec![
-            "unknown-key.toml:133:1: unknown field `whne`, expected one of `id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `agency_flag`, `agency_flag_when`"
+            "unknown-key.toml:133:1: unknown key `whne` in a rule (did you mean `when`?); expected one of `id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `agency_flag`, `agency_flag_when`"
         ]
+    );
+}
+
+#[test]
+fn every_misspelt_key_and_table_is_reported_at_once() {
+    let option_keys = "`value`, `label`, `hint`, `points`, `not_applicable`, `exclusive`";
+    let question_keys = "`id`, `section`, `type`, `dimension`, `required`, `text`, `hint`, `relevant`, `option_set`, `option`, `max_points`, `max_choices`, `min`, `max`, `min_label`, `max_label`, `unit`, `max_length`, `pii`, `error`";
+    let rule_keys = "`id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `agency_flag`, `agency_flag_when`";
+    let name = "unknown-keys-everywhere.toml";
+    assert_eq!(
+        problems(name),
+        vec![
+            format!(
+                "{name}:4:1: unknown key `verison` (did you mean `version`?); expected one of {FILE_KEYS}"
+            ),
+            format!(
+                "{name}:5:7: unknown key `vn` in `title` (did you mean `vi`?); expected `vi` or `en`"
+            ),
+            format!(
+                "{name}:44:3: unknown table `dimention` (did you mean `dimension`?); expected one of {FILE_KEYS}"
+            ),
+            format!(
+                "{name}:73:3: unknown key `point` in an option (did you mean `points`?); expected one of {option_keys}"
+            ),
+            format!(
+                "{name}:80:1: unknown key `relevent` in a question (did you mean `relevant`?); expected one of {question_keys}"
+            ),
+            format!(
+                "{name}:90:14: unknown table `options` in a question (did you mean `option`?); expected one of {question_keys}"
+            ),
+            format!(
+                "{name}:99:1: unknown key `mandatory` in a consent; expected one of `id`, `purpose`, `required`, `text`, `hint`"
+            ),
+            format!(
+                "{name}:138:37: unknown key `eng` in `step` (did you mean `en`?); expected `vi` or `en`"
+            ),
+            format!(
+                "{name}:144:1: unknown key `catgory` in a rule (did you mean `category`?); expected one of {rule_keys}"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn the_file_with_misspelt_keys_has_no_other_problem() {
+    // Semantic checks run only once every key is known. Fixing the typos must give the valid
+    // fixture, so the test above shows every problem of that file, not just the first kind.
+    let source = fs::read_to_string(fixtures_dir().join("loader/unknown-keys-everywhere.toml"))
+        .expect("fixture");
+    let mut fixed = source;
+    for (typo, fix) in [
+        ("verison =", "version ="),
+        ("title.vn =", "title.vi ="),
+        ("[[dimention]]", "[[dimension]]"),
+        ("point = 4", "points = 4"),
+        ("relevent =", "relevant ="),
+        ("[[question.options]]", "[[question.option]]"),
+        ("mandatory =", "required ="),
+        ("eng =", "en ="),
+        ("catgory =", "category ="),
+    ] {
+        assert_eq!(fixed.matches(typo).count(), 1, "{typo}");
+        fixed = fixed.replacen(typo, fix, 1);
+    }
+    let valid = fs::read_to_string(fixtures_dir().join("loader/valid.toml")).expect("fixture");
+    let body = |s: &str| s.split_once('\n').map(|(_, rest)| rest.to_string());
+    assert_eq!(body(&fixed), body(&valid));
+    assert_eq!(problems_of("fixed.toml", &fixed), Vec::<String>::new());
+}
+
+#[test]
+fn every_syntax_error_is_reported_with_the_unknown_keys_after_it() {
+    assert_eq!(
+        problems("syntax-errors.toml"),
+        vec![
+            "syntax-errors.toml:46:11: unexpected key or value, expected newline, `#`",
+            "syntax-errors.toml:61:22: invalid basic string, expected `\"`",
+            "syntax-errors.toml:133:1: unknown key `whne` in a rule (did you mean `when`?); expected one of `id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `agency_flag`, `agency_flag_when`",
+        ]
+    );
+}
+
+#[test]
+fn a_multiple_choice_that_allows_no_choice_is_reported() {
+    assert_eq!(
+        problems("max-choices-zero.toml"),
+        vec!["max-choices-zero.toml:80:15: question `q2`: max_choices must be at least 1"]
     );
 }
 

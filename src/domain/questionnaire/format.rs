@@ -1,12 +1,14 @@
 //! The questionnaire file format as written by people (TOML, `format = "dxready/1"`).
 //!
-//! These structs mirror the file one to one and reject unknown keys, so a typo such as
-//! `[[questoin]]` or `whne = …` is a load error instead of a silently dropped question or rule.
+//! These structs mirror the file one to one, so a typo such as `[[questoin]]` or `whne = …` is a
+//! load error instead of a silently dropped question or rule: [`unknown_keys`] finds every
+//! unknown key of a file before serde reads it, and `deny_unknown_fields` stays as a backstop.
 //! Ids and expressions are `Spanned` so every later check can point at `file:line:col`.
 //! The loader (`load.rs`) turns this into the checked [`super::Definition`].
 
 use serde::Deserialize;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use crate::domain::Text;
 
@@ -121,9 +123,9 @@ pub struct QuestionDoc {
     /// Multiple choice: cap on the sum of chosen points. Scale: points of the top value.
     #[serde(default)]
     pub max_points: Option<Spanned<f64>>,
-    /// Multiple choice: at most this many options may be picked.
+    /// Multiple choice: at most this many options may be picked (1 or more).
     #[serde(default)]
-    pub max_choices: Option<usize>,
+    pub max_choices: Option<Spanned<usize>>,
     #[serde(default)]
     pub min: Option<Spanned<f64>>,
     #[serde(default)]
@@ -238,4 +240,385 @@ pub struct RuleDoc {
     /// Optional narrower condition for the agency flag (defaults to the rule's condition).
     #[serde(default)]
     pub agency_flag_when: Option<Spanned<String>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unknown keys and tables
+//
+// serde with `deny_unknown_fields` stops at the first unknown key, and a misspelt `[[questoin]]`
+// followed by `[[question.option]]` turns into a TOML "duplicate key" far from the typo. So the
+// loader first walks the parsed TOML tables against this schema and reports every unknown key at
+// once, at the key itself. The keys each table allows are read from the serde structs above, so
+// they cannot drift from what serde accepts; only which keys hold sub-tables is written by hand
+// in `Shape::child`.
+
+/// The kinds of table a questionnaire file is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    File,
+    ProfileField,
+    Dimension,
+    Section,
+    Question,
+    Option,
+    OptionSet,
+    Consent,
+    Level,
+    Band,
+    Barrier,
+    Rule,
+    /// A bilingual text (`title.vi`, `title.en`).
+    Text,
+}
+
+impl Shape {
+    pub const ALL: [Shape; 13] = [
+        Shape::File,
+        Shape::ProfileField,
+        Shape::Dimension,
+        Shape::Section,
+        Shape::Question,
+        Shape::Option,
+        Shape::OptionSet,
+        Shape::Consent,
+        Shape::Level,
+        Shape::Band,
+        Shape::Barrier,
+        Shape::Rule,
+        Shape::Text,
+    ];
+
+    /// The keys this table allows, under their names in the file (`type`, `option`, `step`…),
+    /// in the order the struct declares them.
+    pub fn keys(self) -> &'static [&'static str] {
+        use serde_aux::serde_introspection::serde_introspect;
+        match self {
+            Shape::File => serde_introspect::<FileDoc>(),
+            Shape::ProfileField => serde_introspect::<ProfileFieldDoc>(),
+            Shape::Dimension => serde_introspect::<DimensionDoc>(),
+            Shape::Section => serde_introspect::<SectionDoc>(),
+            Shape::Question => serde_introspect::<QuestionDoc>(),
+            Shape::Option => serde_introspect::<OptionDoc>(),
+            Shape::OptionSet => serde_introspect::<OptionSetDoc>(),
+            Shape::Consent => serde_introspect::<ConsentDoc>(),
+            Shape::Level => serde_introspect::<LevelDoc>(),
+            Shape::Band => serde_introspect::<BandDoc>(),
+            Shape::Barrier => serde_introspect::<BarrierDoc>(),
+            Shape::Rule => serde_introspect::<RuleDoc>(),
+            Shape::Text => serde_introspect::<Text>(),
+        }
+    }
+
+    /// The shape of the table under `key`, or of each table of the array under it; `None` for
+    /// keys holding plain values. Nesting only goes down (file → question → option → text, and
+    /// texts hold no tables), so a walk is never deeper than the schema.
+    pub fn child(self, key: &str) -> Option<Shape> {
+        use Shape::*;
+        let child = match (self, key) {
+            (File, "profile") => ProfileField,
+            (File, "dimension") => Dimension,
+            (File, "section") => Section,
+            (File, "question") => Question,
+            (File, "option_set") => OptionSet,
+            (File, "consent") => Consent,
+            (File, "level") => Level,
+            (File, "band") => Band,
+            (File, "barrier") => Barrier,
+            (File, "rule") => Rule,
+            (ProfileField | Question | OptionSet, "option") => Option,
+            (File, "title" | "intro")
+            | (ProfileField, "label" | "hint")
+            | (Dimension, "title" | "description")
+            | (Section, "title" | "intro")
+            | (Question, "text" | "hint" | "min_label" | "max_label" | "unit" | "error")
+            | (Option, "label" | "hint")
+            | (Consent, "text" | "hint")
+            | (Level, "name" | "meaning" | "gate_explained")
+            | (Band, "name")
+            | (Barrier, "title" | "description")
+            | (Rule, "title" | "why" | "step") => Text,
+            _ => return None,
+        };
+        Some(child)
+    }
+
+    /// Where a table of this shape is, for messages ("in a rule"); empty for the file itself.
+    /// Texts are named by their key instead.
+    fn place(self) -> &'static str {
+        match self {
+            Shape::File => "",
+            Shape::ProfileField => " in a profile field",
+            Shape::Dimension => " in a dimension",
+            Shape::Section => " in a section",
+            Shape::Question => " in a question",
+            Shape::Option => " in an option",
+            Shape::OptionSet => " in an option set",
+            Shape::Consent => " in a consent",
+            Shape::Level => " in a level",
+            Shape::Band => " in a band",
+            Shape::Barrier => " in a barrier",
+            Shape::Rule => " in a rule",
+            Shape::Text => " in a text",
+        }
+    }
+}
+
+/// A key found where its table does not allow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKey {
+    /// Byte offset of the key in the file.
+    pub at: usize,
+    pub message: String,
+}
+
+/// Every unknown key and table of a parsed file (possibly recovered from syntax errors),
+/// walking only into tables the schema knows, so the depth is that of the schema whatever the
+/// input.
+pub fn unknown_keys(file: &DeTable<'_>) -> Vec<UnknownKey> {
+    let mut found = Vec::new();
+    walk(file, Shape::File, Shape::File.place(), &mut found);
+    found
+}
+
+fn walk(table: &DeTable<'_>, shape: Shape, place: &str, found: &mut Vec<UnknownKey>) {
+    let allowed = shape.keys();
+    for (key, value) in table.iter() {
+        let name: &str = key.get_ref();
+        if !allowed.contains(&name) {
+            found.push(UnknownKey {
+                at: key.span().start,
+                message: unknown_message(name, value.get_ref(), place, allowed),
+            });
+            continue;
+        }
+        let Some(child) = shape.child(name) else {
+            continue;
+        };
+        let text_place;
+        let child_place = if child == Shape::Text {
+            text_place = format!(" in `{name}`");
+            &text_place
+        } else {
+            child.place()
+        };
+        match value.get_ref() {
+            DeValue::Table(t) => walk(t, child, child_place, found),
+            DeValue::Array(items) => {
+                for item in items {
+                    if let DeValue::Table(t) = item.get_ref() {
+                        walk(t, child, child_place, found);
+                    }
+                }
+            }
+            // A plain value where a table belongs is serde's to report, once the keys are right.
+            _ => {}
+        }
+    }
+}
+
+/// ``unknown key `whne` in a rule (did you mean `when`?); expected one of `id`, `phase`, …``
+fn unknown_message(name: &str, value: &DeValue<'_>, place: &str, allowed: &[&str]) -> String {
+    let is_table = match value {
+        DeValue::Table(_) => true,
+        DeValue::Array(items) => !items.is_empty() && items.iter().all(|i| i.get_ref().is_table()),
+        _ => false,
+    };
+    let what = if is_table { "table" } else { "key" };
+    // Keep the message on one line whatever a quoted key holds.
+    let shown: String = if name.chars().any(char::is_control) {
+        name.escape_debug().collect()
+    } else {
+        name.to_string()
+    };
+    let suggestion = closest(name, allowed)
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    let expected = match allowed {
+        [one] => format!("`{one}`"),
+        [a, b] => format!("`{a}` or `{b}`"),
+        _ => format!(
+            "one of {}",
+            allowed
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!("unknown {what} `{shown}`{place}{suggestion}; expected {expected}")
+}
+
+/// The allowed key closest to a misspelt one: at most one edit (a swap of two neighbours
+/// counts as one) per three characters, ties going to the one sharing the longer start
+/// (`vn` → `vi`, not `en`).
+fn closest<'k>(name: &str, allowed: &[&'k str]) -> Option<&'k str> {
+    let len = name.chars().count();
+    if len > 64 {
+        return None;
+    }
+    let lower = name.to_lowercase();
+    let limit = (len / 3).max(1);
+    allowed
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&lower, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by(|(da, a), (db, b)| {
+            da.cmp(db).then_with(|| {
+                strsim::jaro_winkler(&lower, b).total_cmp(&strsim::jaro_winkler(&lower, a))
+            })
+        })
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shape_allows_its_sub_tables_and_nesting_ends() {
+        fn depth(shape: Shape) -> usize {
+            shape
+                .keys()
+                .iter()
+                .filter_map(|k| shape.child(k))
+                .map(depth)
+                .max()
+                .map_or(1, |d| d + 1)
+        }
+        for shape in Shape::ALL {
+            assert!(!shape.keys().is_empty(), "{shape:?}");
+        }
+        // file → question → option → text
+        assert_eq!(depth(Shape::File), 4);
+        // `child` names only keys the structs have (a renamed field would otherwise go unwalked).
+        let candidates = [
+            "profile",
+            "dimension",
+            "section",
+            "question",
+            "option_set",
+            "consent",
+            "level",
+            "band",
+            "barrier",
+            "rule",
+            "option",
+            "title",
+            "intro",
+            "label",
+            "hint",
+            "description",
+            "text",
+            "min_label",
+            "max_label",
+            "unit",
+            "error",
+            "name",
+            "meaning",
+            "gate_explained",
+            "why",
+            "step",
+        ];
+        for shape in Shape::ALL {
+            for key in candidates {
+                if shape.child(key).is_some() {
+                    assert!(shape.keys().contains(&key), "{shape:?}.{key}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_come_from_the_structs_under_their_file_names() {
+        assert!(Shape::File.keys().contains(&"question"));
+        assert!(!Shape::File.keys().contains(&"questions"));
+        assert!(Shape::Question.keys().contains(&"type"));
+        assert!(Shape::Question.keys().contains(&"option"));
+        assert!(Shape::Rule.keys().contains(&"step"));
+        assert_eq!(Shape::Text.keys(), ["vi", "en"]);
+    }
+
+    #[test]
+    fn suggests_the_closest_key() {
+        let rule = Shape::Rule.keys();
+        assert_eq!(closest("whne", rule), Some("when"));
+        assert_eq!(closest("steps", rule), Some("step"));
+        assert_eq!(closest("Title", rule), Some("title"));
+        assert_eq!(closest("banana", rule), None);
+        assert_eq!(closest("vn", Shape::Text.keys()), Some("vi"));
+        assert_eq!(closest("em", Shape::Text.keys()), Some("en"));
+        assert_eq!(closest("fr", Shape::Text.keys()), None);
+        assert_eq!(closest("questoin", Shape::File.keys()), Some("question"));
+        assert_eq!(closest("", Shape::File.keys()), None);
+    }
+
+    fn messages(source: &str) -> Vec<String> {
+        let (table, _) = DeTable::parse_recoverable(source);
+        unknown_keys(table.get_ref())
+            .into_iter()
+            .map(|u| format!("{}: {}", u.at, u.message))
+            .collect()
+    }
+
+    #[test]
+    fn reports_unknown_keys_and_tables_at_every_level() {
+        let source = "idd = 'x'\ntitle.vn = 'a'\n[[rule]]\nwhne = 'x'\nstep = [{ vi = 'a', fr = 'b' }]\n[[question]]\n[[question.optoin]]\n[[question.option]]\npoint = 1\n[[questoin]]\n";
+        let mut found = messages(source);
+        found.sort();
+        let at = |s: &str| source.find(s).unwrap();
+        let mut expected = vec![
+            format!(
+                "{}: unknown key `idd` (did you mean `id`?); expected one of {}",
+                at("idd"),
+                Shape::File
+                    .keys()
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "{}: unknown key `vn` in `title` (did you mean `vi`?); expected `vi` or `en`",
+                at("vn")
+            ),
+            format!(
+                "{}: unknown key `fr` in `step`; expected `vi` or `en`",
+                at("fr")
+            ),
+        ];
+        let mut starts = |s: &str, prefix: &str| {
+            let hit = found
+                .iter()
+                .find(|m| m.starts_with(&format!("{}: ", at(s))))
+                .unwrap_or_else(|| panic!("{s}: {found:#?}"))
+                .clone();
+            assert!(hit.contains(prefix), "{hit}");
+            expected.push(hit);
+        };
+        starts(
+            "whne",
+            "unknown key `whne` in a rule (did you mean `when`?); expected one of `id`, `phase`",
+        );
+        starts(
+            "optoin",
+            "unknown table `optoin` in a question (did you mean `option`?)",
+        );
+        starts(
+            "point =",
+            "unknown key `point` in an option (did you mean `points`?)",
+        );
+        starts(
+            "questoin",
+            "unknown table `questoin` (did you mean `question`?)",
+        );
+        expected.sort();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn odd_keys_stay_on_one_line() {
+        let found = messages("\"a\\nb\" = 1\n\"\" = 2\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found.iter().all(|m| !m.contains('\n')), "{found:#?}");
+    }
 }

@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
+use toml::de::DeTable;
 
 use super::format::{self, FileDoc, OptionDoc, QuestionDoc};
 use super::model::*;
@@ -116,7 +118,8 @@ pub fn load_dir(dir: &Path) -> Result<LoadedDir, Vec<Problem>> {
             message: "no questionnaire (*.toml) in this folder".into(),
         });
     }
-    problems.sort();
+    // Files in name order, each file's problems by position as `load_str` sorted them.
+    problems.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     if problems.is_empty() {
         Ok(loaded)
     } else {
@@ -151,29 +154,66 @@ pub fn load_str(
     reference: Arc<Reference>,
 ) -> Result<Definition, Vec<Problem>> {
     let mut p = Problems::new(path, source);
-    let doc: FileDoc = match toml::from_str(source) {
+    let result = check(&mut p, source, reference);
+    // By position, keeping the order of the checks among problems at one place (a cause
+    // before what follows from it).
+    p.list.sort_by_key(|problem| (problem.line, problem.col));
+    match result {
+        Some(def) if p.is_empty() => Ok(def),
+        _ => Err(p.list),
+    }
+}
+
+fn check(p: &mut Problems, source: &str, reference: Arc<Reference>) -> Option<Definition> {
+    // The parser recovers from syntax errors, so one run reports all of them, and the unknown
+    // keys of what it could read.
+    let (table, syntax_errors) = DeTable::parse_recoverable(source);
+    let mut reported = HashSet::new();
+    for e in &syntax_errors {
+        let at = e.span().map_or(0, |s| s.start);
+        let mut message = e.message().trim().to_string();
+        // The parser's "duplicate key" does not say which; its span is the key.
+        if message == "duplicate key"
+            && let Some(key) = e.span().and_then(|s| source.get(s))
+            && !key.is_empty()
+            && key.len() <= 64
+            && !key.contains(char::is_control)
+        {
+            message = format!("duplicate key `{key}`");
+        }
+        if reported.insert((at, message.clone())) {
+            p.at(at, message);
+        }
+    }
+    for unknown in format::unknown_keys(table.get_ref()) {
+        p.at(unknown.at, unknown.message);
+    }
+    if !p.is_empty() {
+        return None;
+    }
+    // serde's own errors (a missing key, a wrong type) come one at a time; `deny_unknown_fields`
+    // stays on the structs as a backstop for a key the walk above would miss.
+    let doc = match FileDoc::deserialize(toml::de::Deserializer::from(table)) {
         Ok(doc) => doc,
         Err(e) => {
             p.at(
                 e.span().map_or(0, |s| s.start),
                 e.message().trim().to_string(),
             );
-            return Err(p.list);
+            return None;
         }
     };
     let content_hash = hex::encode(Sha256::digest(source.as_bytes()));
     let def = Checker {
-        p: &mut p,
+        p: &mut *p,
         reference: &reference,
     }
-    .build(doc, content_hash, reference.clone());
-    match def {
-        Some(def) if p.is_empty() => {
-            check_extremes(&def, &mut p);
-            if p.is_empty() { Ok(def) } else { Err(p.list) }
-        }
-        _ => Err(p.list),
+    .build(doc, content_hash, reference.clone())?;
+    if !p.is_empty() {
+        return None;
     }
+    check_extremes(&def, p);
+    Some(def)
 }
 
 fn is_id(s: &str) -> bool {
@@ -925,13 +965,24 @@ impl Checker<'_, '_> {
                     "`exclusive` only applies to multiple_choice options",
                 );
             }
-            if q.max_choices.is_some() {
+            if let Some(m) = &q.max_choices {
                 self.p.at(
-                    at,
+                    m.span().start,
                     format!("{owner}: max_choices only applies to multiple_choice"),
                 );
             }
         }
+        // 0 would refuse every answer, so the question could never be answered.
+        let max_choices = match &q.max_choices {
+            Some(m) if *m.get_ref() == 0 && kind == QuestionKind::MultipleChoice => {
+                self.p.at(
+                    m.span().start,
+                    format!("{owner}: max_choices must be at least 1"),
+                );
+                None
+            }
+            m => m.as_ref().map(|m| *m.get_ref()),
+        };
         if scored && matches!(kind, QuestionKind::Number | QuestionKind::Text) {
             self.p.at(
                 at,
@@ -990,7 +1041,7 @@ impl Checker<'_, '_> {
                     options.iter().filter_map(|o| o.points).fold(0.0, f64::max)
                 }
                 QuestionKind::MultipleChoice => {
-                    let sum: f64 = best_combination(&options, q.max_choices)
+                    let sum: f64 = best_combination(&options, max_choices)
                         .iter()
                         .filter_map(|o| o.points)
                         .sum();
@@ -1068,7 +1119,7 @@ impl Checker<'_, '_> {
             relevant_source: q.relevant.as_ref().map(|r| r.get_ref().clone()),
             options,
             max_points,
-            max_choices: q.max_choices,
+            max_choices,
             min,
             max,
             min_label: q.min_label.clone(),
