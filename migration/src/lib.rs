@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_responses;
 mod m20261122_000002_accounts;
 mod m20261122_000003_outbox;
+mod m20261122_000004_questionnaire_source;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_responses::Migration),
             Box::new(m20261122_000002_accounts::Migration),
             Box::new(m20261122_000003_outbox::Migration),
+            Box::new(m20261122_000004_questionnaire_source::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Responses: drafts saved page by page, submission in one transaction, stored results.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -13,8 +14,8 @@ use uuid::Uuid;
 use super::entities::{answer, assessment_result, consent, contact, questionnaire, response};
 use super::tokens::{hash_token, new_token};
 use super::{Error, Result};
-use crate::domain::questionnaire::{ConsentPurpose, LoadedDir};
-use crate::domain::roadmap::Roadmap;
+use crate::domain::questionnaire::{ConsentPurpose, LoadedDir, load_str};
+use crate::domain::roadmap::{Roadmap, StoredRoadmap};
 use crate::domain::scoring::ScoreResult;
 use crate::domain::{
     Answer, Answers, Contact, Definition, Lang, Profile, ProfileValue, Submission,
@@ -43,13 +44,25 @@ pub async fn register_questionnaires(db: &DatabaseConnection, loaded: &LoadedDir
                     def.id, def.version
                 )));
             }
-            Some(_) => {}
+            Some(row) if row.source.is_some() => {}
+            Some(row) => {
+                // Registered before sources were archived.
+                questionnaire::Entity::update_many()
+                    .col_expr(
+                        questionnaire::Column::Source,
+                        Expr::value(Some(def.source.to_string())),
+                    )
+                    .filter(questionnaire::Column::Id.eq(row.id))
+                    .exec(db)
+                    .await?;
+            }
             None => {
                 let row = questionnaire::ActiveModel {
                     questionnaire_id: Set(def.id.clone()),
                     version: Set(def.version.clone()),
                     content_hash: Set(def.content_hash.clone()),
                     first_loaded_at: Set(Utc::now()),
+                    source: Set(Some(def.source.to_string())),
                     ..Default::default()
                 };
                 // Another instance may register the same version at the same moment.
@@ -301,7 +314,11 @@ pub struct StoredResult {
     pub roadmap: Roadmap,
 }
 
-pub async fn find_result(db: &DatabaseConnection, token: &str) -> Result<Option<StoredResult>> {
+pub async fn find_result(
+    db: &DatabaseConnection,
+    questionnaires: &LoadedDir,
+    token: &str,
+) -> Result<Option<StoredResult>> {
     let id: Option<Uuid> = response::Entity::find()
         .select_only()
         .column(response::Column::Id)
@@ -310,7 +327,7 @@ pub async fn find_result(db: &DatabaseConnection, token: &str) -> Result<Option<
         .one(db)
         .await?;
     match id {
-        Some(id) => find_result_by_id(db, id).await,
+        Some(id) => find_result_by_id(db, questionnaires, id).await,
         None => Ok(None),
     }
 }
@@ -381,7 +398,13 @@ pub async fn delete_response(db: &DatabaseConnection, response_id: Uuid) -> Resu
 }
 
 /// A submitted result by response id (the e-mail worker has the id, not the token's hash).
-pub async fn find_result_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Option<StoredResult>> {
+/// A submitted result with its roadmap restored from the questionnaire version it was made with
+/// (from the folder, or else from the copy archived in the database).
+pub async fn find_result_by_id(
+    db: &DatabaseConnection,
+    questionnaires: &LoadedDir,
+    id: Uuid,
+) -> Result<Option<StoredResult>> {
     let Some(row) = response::Entity::find_by_id(id)
         .filter(response::Column::Status.eq(STATUS_SUBMITTED))
         .one(db)
@@ -404,6 +427,16 @@ pub async fn find_result_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Opti
         .into_iter()
         .filter_map(|c| ConsentPurpose::parse(&c.purpose))
         .collect();
+    let def = definition(
+        db,
+        questionnaires,
+        &row.questionnaire_id,
+        &row.questionnaire_version,
+    )
+    .await?;
+    let roadmap = parse::<StoredRoadmap>(&res.roadmap, "roadmap")?
+        .restore(&def)
+        .map_err(|e| Error::Corrupt(format!("roadmap: {e}")))?;
     Ok(Some(StoredResult {
         response_id: row.id,
         questionnaire_id: row.questionnaire_id.clone(),
@@ -423,6 +456,44 @@ pub async fn find_result_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Opti
             dimensions: parse(&res.dimensions, "dimensions")?,
             barriers: parse(&res.barriers, "barriers")?,
         },
-        roadmap: parse(&res.roadmap, "roadmap")?,
+        roadmap,
     }))
+}
+
+/// The definition of questionnaire `id` at `version`: loaded from the folder, or parsed again from
+/// the copy archived when that version was first registered.
+async fn definition(
+    db: &DatabaseConnection,
+    questionnaires: &LoadedDir,
+    id: &str,
+    version: &str,
+) -> Result<Arc<Definition>> {
+    if let Some(def) = questionnaires.get(id, version) {
+        return Ok(def);
+    }
+    let missing = || {
+        Error::Corrupt(format!(
+            "questionnaire {id} {version} is neither loaded nor archived"
+        ))
+    };
+    let source = questionnaire::Entity::find()
+        .filter(questionnaire::Column::QuestionnaireId.eq(id))
+        .filter(questionnaire::Column::Version.eq(version))
+        .one(db)
+        .await?
+        .and_then(|row| row.source)
+        .ok_or_else(missing)?;
+    // Reference data (provinces, programmes) is today's; the roadmap stored its programmes.
+    let reference = questionnaires
+        .definitions
+        .values()
+        .next()
+        .map(|d| d.reference.clone())
+        .ok_or_else(missing)?;
+    let name = format!("{id}@{version} (archived)");
+    let def = load_str(std::path::Path::new(&name), &source, reference).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        Error::Corrupt(lines.join("; "))
+    })?;
+    Ok(Arc::new(def))
 }

@@ -63,6 +63,109 @@ impl Roadmap {
     }
 }
 
+/// A roadmap as stored with a result: what was chosen for this firm, without the texts its
+/// questionnaire version already holds. Each rule's title, reason and steps come back from that
+/// (immutable) version; the firm's evidence and each support programme as offered on the day are
+/// kept, a programme once however many items name it. About a quarter of the full roadmap's
+/// size, which is most of what a submission writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRoadmap {
+    pub items: Vec<StoredItem>,
+    pub programmes: Vec<SupportItem>,
+    pub agency_flags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredItem {
+    /// The rule's id in the questionnaire version the result was computed with.
+    pub rule: String,
+    pub evidence: Vec<Evidence>,
+    /// Ids into [`StoredRoadmap::programmes`].
+    pub support: Vec<String>,
+    pub summary: bool,
+}
+
+impl Roadmap {
+    pub fn to_stored(&self) -> StoredRoadmap {
+        let mut programmes: Vec<SupportItem> = Vec::new();
+        let items = self
+            .items
+            .iter()
+            .map(|item| {
+                for p in &item.support {
+                    if !programmes.iter().any(|known| known.id == p.id) {
+                        programmes.push(p.clone());
+                    }
+                }
+                StoredItem {
+                    rule: item.id.clone(),
+                    evidence: item.evidence.clone(),
+                    support: item.support.iter().map(|p| p.id.clone()).collect(),
+                    summary: item.summary,
+                }
+            })
+            .collect();
+        StoredRoadmap {
+            items,
+            programmes,
+            agency_flags: self.agency_flags.clone(),
+        }
+    }
+}
+
+impl StoredRoadmap {
+    /// The full roadmap again, with the rules' texts from `def` (the version it was made with).
+    /// Fails on a rule or programme the stored roadmap does not explain.
+    pub fn restore(self, def: &Definition) -> Result<Roadmap, String> {
+        let StoredRoadmap {
+            items,
+            programmes,
+            agency_flags,
+        } = self;
+        let items = items
+            .into_iter()
+            .map(|stored| {
+                let rule = def
+                    .rules
+                    .iter()
+                    .find(|r| r.id == stored.rule)
+                    .ok_or_else(|| {
+                        format!(
+                            "rule `{}` is not in {} {}",
+                            stored.rule, def.id, def.version
+                        )
+                    })?;
+                let support = stored
+                    .support
+                    .iter()
+                    .map(|id| {
+                        programmes
+                            .iter()
+                            .find(|p| &p.id == id)
+                            .cloned()
+                            .ok_or_else(|| format!("programme `{id}` is not stored"))
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(RoadmapItem {
+                    id: stored.rule,
+                    phase: rule.phase,
+                    category: rule.category,
+                    title: rule.title.clone(),
+                    why: rule.why.clone(),
+                    evidence: stored.evidence,
+                    steps: rule.steps.clone(),
+                    support,
+                    summary: stored.summary,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Roadmap {
+            items,
+            agency_flags,
+        })
+    }
+}
+
 /// Chooses the roadmap for a scored submission. `today` decides which support programmes are
 /// open; passing it in keeps the function deterministic.
 pub fn roadmap(

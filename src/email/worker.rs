@@ -244,10 +244,14 @@ impl Worker {
                 let response_id = msg
                     .response_id
                     .ok_or_else(|| SendError::Permanent("report without a response".into()))?;
-                let result = crate::db::responses::find_result_by_id(&self.state.db, response_id)
-                    .await
-                    .map_err(|e| SendError::Transient(format!("cannot load the result: {e}")))?
-                    .ok_or_else(|| SendError::Permanent("the response no longer exists".into()))?;
+                let result = crate::db::responses::find_result_by_id(
+                    &self.state.db,
+                    &self.state.questionnaires,
+                    response_id,
+                )
+                .await
+                .map_err(|e| SendError::Transient(format!("cannot load the result: {e}")))?
+                .ok_or_else(|| SendError::Permanent("the response no longer exists".into()))?;
                 if !result.consents.contains(&ConsentPurpose::EmailReport) {
                     return Err(SendError::Permanent(
                         "consent to e-mail the report was withdrawn".into(),

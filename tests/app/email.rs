@@ -541,7 +541,7 @@ async fn report_check(backend: Backend, lang: Lang) {
         .into_iter()
         .next()
         .unwrap();
-    let stored = responses::find_result(&app.state.db, &token)
+    let stored = responses::find_result(&app.state.db, &app.state.questionnaires, &token)
         .await
         .unwrap()
         .unwrap();
@@ -822,7 +822,7 @@ async fn the_pdf_renders_with_vietnamese_text() {
     }
     let app = MailApp::spawn(Backend::Sqlite, None, None).await.unwrap();
     let (_, token) = app.submit(Lang::Vi, Some("owner@example.vn"), true).await;
-    let stored = responses::find_result(&app.state.db, &token)
+    let stored = responses::find_result(&app.state.db, &app.state.questionnaires, &token)
         .await
         .unwrap()
         .unwrap();

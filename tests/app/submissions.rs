@@ -122,7 +122,9 @@ async fn one_bad_submission_does_not_fail_its_batch(app: TestApp) {
     assert_eq!(count::<response::Entity>(&app).await, 2);
     assert_eq!(count::<assessment_result::Entity>(&app).await, 2);
     for token in [first_token, second_token] {
-        let stored = responses::find_result(&app.state.db, &token).await.unwrap();
+        let stored = responses::find_result(&app.state.db, &app.state.questionnaires, &token)
+            .await
+            .unwrap();
         assert!(stored.is_some());
     }
 }
@@ -146,16 +148,48 @@ async fn a_draft_submitted_twice_in_one_batch_is_stored_once(app: TestApp) {
     assert_eq!(count::<response::Entity>(&app).await, 1);
     assert_eq!(count::<assessment_result::Entity>(&app).await, 1);
     assert_eq!(count::<answer::Entity>(&app).await, answers);
-    let stored = responses::find_result(&app.state.db, &first_token)
+    let stored = responses::find_result(&app.state.db, &app.state.questionnaires, &first_token)
         .await
         .unwrap()
         .expect("the first submission is the stored one");
     assert_eq!(stored.score.overall, 100.0);
     assert!(
-        responses::find_result(&app.state.db, &again_token)
+        responses::find_result(&app.state.db, &app.state.questionnaires, &again_token)
             .await
             .unwrap()
             .is_none()
     );
 }
 db_test!(a_draft_submitted_twice_in_one_batch_is_stored_once);
+
+/// A result keeps only which rules fired; their texts come back from the questionnaire version
+/// it was made with — also once that version's file has left the questionnaires folder, from
+/// the copy archived in the database.
+async fn a_result_outlives_its_questionnaire_file(app: TestApp) {
+    let def = definition(&app);
+    let (rows, token) = rows(&def, false, None);
+    write_batch(&app.state.db, &[rows])
+        .await
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    let db = &app.state.db;
+    let shown = responses::find_result(db, &app.state.questionnaires, &token)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert!(!shown.roadmap.items.is_empty());
+    assert!(shown.roadmap.items.iter().all(|i| !i.steps.is_empty()));
+    // The folder now holds only some other questionnaire.
+    let mut without = dxready::domain::questionnaire::LoadedDir::default();
+    without
+        .definitions
+        .insert(("another".into(), "9.0.0".into()), def.clone());
+    let archived = responses::find_result(db, &without, &token)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(archived.roadmap, shown.roadmap);
+    assert_eq!(archived.score, shown.score);
+}
+db_test!(a_result_outlives_its_questionnaire_file);

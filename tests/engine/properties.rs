@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use dxready::domain::questionnaire::{
     Definition, Phase, Question, QuestionKind, extreme_submission,
 };
+use dxready::domain::roadmap::StoredRoadmap;
 use dxready::domain::scoring::ScoreResult;
 use dxready::domain::validate::{Field, Scope, validate};
 use dxready::domain::{Answer, ProfileValue, Submission, roadmap, score};
@@ -373,6 +374,19 @@ proptest! {
     }
 
     #[test]
+    fn a_stored_roadmap_restores_to_the_same_roadmap_in_less_space(sub in response()) {
+        let def = real();
+        let result = score(&def, &sub);
+        let map = roadmap(&def, &sub, &result, today());
+        // As stored and read back: compact, through JSON, then with the rules' texts again.
+        let json = serde_json::to_string(&map.to_stored()).expect("serialises");
+        let stored: StoredRoadmap = serde_json::from_str(&json).expect("deserialises");
+        prop_assert_eq!(&stored.restore(&def).expect("restores"), &map);
+        let full = serde_json::to_string(&map).expect("serialises");
+        prop_assert!(map.items.is_empty() || json.len() * 2 < full.len(), "{} vs {}", json.len(), full.len());
+    }
+
+    #[test]
     fn every_roadmap_is_ordered_summarised_explained_and_locally_supported(sub in response()) {
         let def = real();
         let result = score(&def, &sub);
@@ -443,4 +457,22 @@ fn any_firm_can_answer_every_question_in_the_generator() {
         .len(),
         4
     );
+}
+
+#[test]
+fn a_stored_roadmap_naming_an_unknown_rule_is_refused() {
+    let def = real();
+    let mut stored = dxready::domain::roadmap::StoredRoadmap {
+        items: vec![],
+        programmes: vec![],
+        agency_flags: vec![],
+    };
+    stored.items.push(dxready::domain::roadmap::StoredItem {
+        rule: "r_not_there".into(),
+        evidence: vec![],
+        support: vec![],
+        summary: false,
+    });
+    let err = stored.restore(&def).unwrap_err();
+    assert!(err.contains("r_not_there"), "{err}");
 }

@@ -10,6 +10,9 @@ pub struct Model {
     pub version: String,
     pub content_hash: String,
     pub first_loaded_at: DateTimeUtc,
+    /// The questionnaire file itself, so results of a version whose file was removed from the
+    /// folder can still be shown.
+    pub source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -208,7 +208,7 @@ fn check(p: &mut Problems, source: &str, reference: Arc<Reference>) -> Option<De
         p: &mut *p,
         reference: &reference,
     }
-    .build(doc, content_hash, reference.clone())?;
+    .build(doc, content_hash, Arc::from(source), reference.clone())?;
     if !p.is_empty() {
         return None;
     }
@@ -334,6 +334,7 @@ impl Checker<'_, '_> {
         mut self,
         doc: FileDoc,
         content_hash: String,
+        source: Arc<str>,
         reference: Arc<Reference>,
     ) -> Option<Definition> {
         if doc.format.get_ref() != format::FORMAT {
@@ -860,6 +861,7 @@ impl Checker<'_, '_> {
             id: doc.id.into_inner(),
             version: doc.version.into_inner(),
             content_hash,
+            source,
             title: doc.title,
             intro: doc.intro,
             estimated_minutes: doc.estimated_minutes.unwrap_or(12),

@@ -16,6 +16,8 @@ pub struct Definition {
     pub version: String,
     /// SHA-256 of the file's bytes; stored with every response so an edited file is detectable.
     pub content_hash: String,
+    /// The file as loaded (archived in the database with the first response to this version).
+    pub source: Arc<str>,
     pub title: Text,
     pub intro: Text,
     pub estimated_minutes: u32,

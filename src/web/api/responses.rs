@@ -237,7 +237,7 @@ pub async fn get_result(
     if !looks_like_token(&token) {
         return Err(AppError::NotFound.into());
     }
-    let stored = crate::db::responses::find_result(&state.db, &token)
+    let stored = crate::db::responses::find_result(&state.db, &state.questionnaires, &token)
         .await?
         .ok_or(AppError::NotFound)?;
     let def = state

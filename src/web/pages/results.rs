@@ -21,7 +21,7 @@ async fn load(state: &AppState, token: &str) -> AppResult<StoredResult> {
     if !looks_like_token(token) {
         return Err(AppError::NotFound);
     }
-    responses::find_result(&state.db, token)
+    responses::find_result(&state.db, &state.questionnaires, token)
         .await?
         .ok_or(AppError::NotFound)
 }
