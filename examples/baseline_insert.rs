@@ -30,6 +30,10 @@ use dxready::db::entities::{
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
+/// The same allocator as the app, so the comparison is of the code, not of the allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Shape {
     answers: usize,
     dimensions: usize,

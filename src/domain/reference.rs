@@ -82,6 +82,9 @@ pub struct Programme {
     pub valid_to: Option<NaiveDate>,
 }
 
+/// The size class of a firm above Decree 80/2021's "medium" limits: not an SME.
+pub const LARGE: &str = "large";
+
 impl Programme {
     /// Whether a firm in `province` of `size_class`, founded in `founded_year`, can claim this
     /// programme on `today`.
@@ -96,8 +99,12 @@ impl Programme {
         let in_time = self.valid_from <= today && self.valid_to.is_none_or(|end| today <= end);
         let in_place = self.provinces.is_empty()
             || province.is_some_and(|p| self.provinces.iter().any(|x| x == p));
-        let in_size = self.size_classes.is_empty()
-            || size_class.is_some_and(|s| self.size_classes.iter().any(|x| x == s));
+        // No size classes listed means every SME (the file's convention), so not a large firm.
+        let in_size = if self.size_classes.is_empty() {
+            size_class != Some(LARGE)
+        } else {
+            size_class.is_some_and(|s| self.size_classes.iter().any(|x| x == s))
+        };
         let in_age = match (self.max_firm_age_years, founded_year) {
             (None, _) => true,
             (Some(max), Some(year)) => today.year() - year <= max as i32,
@@ -150,7 +157,7 @@ impl Reference {
                 }
             }
         }
-        ids.push("large".into());
+        ids.push(LARGE.into());
         ids
     }
 
@@ -178,7 +185,7 @@ impl Reference {
                 return Some(class.id.clone());
             }
         }
-        Some("large".into())
+        Some(LARGE.into())
     }
 
     /// Loads `dir` (normally `questionnaires/reference`), reporting every problem found.

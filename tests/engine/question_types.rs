@@ -649,3 +649,21 @@ fn the_best_answers_the_loader_checks_are_answers_a_respondent_can_give() {
         }
     }
 }
+
+/// The form marks every field that is not required as "(không bắt buộc)" / "(optional)"; a
+/// label that says so itself would show it twice.
+#[test]
+fn labels_leave_optional_to_the_form() {
+    let def = crate::common::real();
+    let labels = def
+        .profile
+        .iter()
+        .map(|f| (&f.id, &f.label))
+        .chain(def.questions.iter().map(|q| (&q.id, &q.text)));
+    for (id, label) in labels {
+        assert!(
+            !label.vi.contains("không bắt buộc") && !label.en.contains("optional"),
+            "{id}: {label:?}"
+        );
+    }
+}
