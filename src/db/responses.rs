@@ -462,7 +462,7 @@ pub async fn find_result_by_id(
 
 /// The definition of questionnaire `id` at `version`: loaded from the folder, or parsed again from
 /// the copy archived when that version was first registered.
-async fn definition(
+pub async fn definition(
     db: &DatabaseConnection,
     questionnaires: &LoadedDir,
     id: &str,

@@ -6,6 +6,7 @@
 //! - [`message`]: the MIME message and its headers.
 //! - [`transport`]: SMTP or `.eml` files, and which failures are permanent.
 
+pub mod background;
 pub mod message;
 pub mod pdf;
 pub mod render;

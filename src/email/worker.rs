@@ -257,18 +257,16 @@ impl Worker {
                         "consent to e-mail the report was withdrawn".into(),
                     ));
                 }
-                let def = self
-                    .state
-                    .questionnaires
-                    .get(&result.questionnaire_id, &result.questionnaire_version)
-                    .ok_or_else(|| {
-                        SendError::Permanent(format!(
-                            "questionnaire {}@{} is not loaded",
-                            result.questionnaire_id, result.questionnaire_version
-                        ))
-                    })?;
-                // Rendering the PDF is CPU work: keep it off the async threads.
-                let (rendered, pdf) = tokio::task::spawn_blocking(move || {
+                let def = crate::db::responses::definition(
+                    &self.state.db,
+                    &self.state.questionnaires,
+                    &result.questionnaire_id,
+                    &result.questionnaire_version,
+                )
+                .await
+                .map_err(|e| SendError::Permanent(e.to_string()))?;
+                // Rendering the PDF is CPU work: off the async threads, below their priority.
+                let (rendered, pdf) = super::background::run(move || {
                     let report = Report {
                         def: &def,
                         result: &result,
@@ -283,7 +281,7 @@ impl Worker {
                     )
                 })
                 .await
-                .map_err(|e| SendError::Transient(format!("rendering failed: {e}")))?;
+                .ok_or_else(|| SendError::Transient("the renderer stopped".into()))?;
                 let filename = match lang {
                     Lang::Vi => "lo-trinh-chuyen-doi-so.pdf",
                     Lang::En => "digital-roadmap.pdf",

@@ -1,0 +1,40 @@
+//! A thread for the e-mail worker's CPU work (the report's HTML and PDF), run at a lower
+//! scheduling priority than the threads that answer requests. Report e-mails are deferred work
+//! that the durable outbox lets wait: under a burst of submissions, rendering yields the CPU to
+//! the people waiting for a page, and catches up as soon as the burst is over.
+
+use std::sync::mpsc;
+use std::sync::{LazyLock, Mutex};
+
+use tokio::sync::oneshot;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `work` on the low-priority thread and waits for its answer.
+pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    static THREAD: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| Mutex::new(start()));
+    let (done, answer) = oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(work());
+    });
+    THREAD.lock().ok()?.send(job).ok()?;
+    answer.await.ok()
+}
+
+fn start() -> mpsc::Sender<Job> {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("dxready-mail-render".into())
+        .spawn(move || {
+            use thread_priority::{ThreadPriority, set_current_thread_priority};
+            // Best effort: where the platform refuses, rendering simply runs at normal priority.
+            if let Err(e) = set_current_thread_priority(ThreadPriority::Min) {
+                tracing::debug!(error = ?e, "cannot lower the e-mail renderer's priority");
+            }
+            for job in queue {
+                job();
+            }
+        })
+        .expect("the e-mail render thread starts");
+    jobs
+}
