@@ -284,18 +284,21 @@ async fn upsert_contact(
         created_at: Set(Utc::now()),
     };
     contact::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(contact::Column::ResponseId)
-                .update_columns([
-                    contact::Column::BusinessName,
-                    contact::Column::Email,
-                    contact::Column::Phone,
-                ])
-                .to_owned(),
-        )
+        .on_conflict(contact_upsert())
         .exec_without_returning(txn)
         .await?;
     Ok(())
+}
+
+/// A response has one contact row; saving it again replaces the details given.
+pub(super) fn contact_upsert() -> OnConflict {
+    OnConflict::column(contact::Column::ResponseId)
+        .update_columns([
+            contact::Column::BusinessName,
+            contact::Column::Email,
+            contact::Column::Phone,
+        ])
+        .to_owned()
 }
 
 /// A submitted result as stored.

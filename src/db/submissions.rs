@@ -11,7 +11,7 @@
 //! their own.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, Iterable, QueryFilter, TransactionTrait,
@@ -22,7 +22,9 @@ use uuid::Uuid;
 use super::entities::{
     answer, assessment_result, consent, contact, outbox, response, result_barrier, result_dimension,
 };
-use super::responses::{ENGINE_VERSION, STATUS_DRAFT, STATUS_SUBMITTED, json, split_profile};
+use super::responses::{
+    ENGINE_VERSION, STATUS_DRAFT, STATUS_SUBMITTED, contact_upsert, json, split_profile,
+};
 use super::tokens::{hash_token, new_token};
 use super::{Error, Result};
 use crate::domain::facts::Facts;
@@ -246,15 +248,7 @@ pub async fn write_batch(
     // A draft may already have a contact row (saved with its first pages).
     for chunk in chunks(contacts) {
         contact::Entity::insert_many(chunk)
-            .on_conflict(
-                OnConflict::column(contact::Column::ResponseId)
-                    .update_columns([
-                        contact::Column::BusinessName,
-                        contact::Column::Email,
-                        contact::Column::Phone,
-                    ])
-                    .to_owned(),
-            )
+            .on_conflict(contact_upsert())
             .exec_without_returning(&txn)
             .await?;
     }
