@@ -1,7 +1,8 @@
 //! The load benchmark's baseline: a bare axum handler that stores as many rows as one real
 //! submission does, in one transaction per request, into the same kind of SQLite database — the
 //! same connection settings (`dxready::db::connect`: pool, WAL, pragmas), the same schema and
-//! indexes (`dxready::db::migrate`) and the same sea-orm entities — but without parsing,
+//! indexes (`dxready::db::migrate`), the same ids (`dxready::db::new_response_id`) and the same
+//! sea-orm entities — but without parsing,
 //! validation, scoring, the roadmap or any middleware. What the real handler reaches as a share
 //! of this is the figure `bench/load.sh` reports.
 //!
@@ -99,7 +100,8 @@ async fn insert(
 
 async fn store(state: &Baseline) -> Result<Uuid, sea_orm::DbErr> {
     let shape = &state.shape;
-    let id = Uuid::new_v4();
+    // The app's id scheme (time-ordered), so both write to the same places in the same tables.
+    let id = dxready::db::new_response_id();
     let now = Utc::now();
     let text = |s: &str| Set(s.to_string());
     let txn = state.db.begin().await?;

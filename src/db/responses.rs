@@ -125,7 +125,7 @@ pub async fn create_draft(
     def: &Definition,
     lang: Lang,
 ) -> Result<(Uuid, String)> {
-    let id = Uuid::new_v4();
+    let id = super::new_response_id();
     let token = new_token();
     let now = Utc::now();
     let row = response::ActiveModel {

@@ -76,7 +76,7 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         now,
         email_report_to,
     } = new;
-    let id = draft.unwrap_or_else(Uuid::new_v4);
+    let id = draft.unwrap_or_else(super::new_response_id);
     let token = new_token();
     let (public, name) = split_profile(def, &submission.profile);
     let profile_str = |key: &str| submission.profile_str(key).map(str::to_string);
