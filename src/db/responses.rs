@@ -315,6 +315,8 @@ pub struct StoredResult {
     pub consents: BTreeSet<ConsentPurpose>,
     pub score: ScoreResult,
     pub roadmap: Roadmap,
+    /// The questionnaire version the result was made with (from the folder or the archive).
+    pub definition: Arc<Definition>,
 }
 
 pub async fn find_result(
@@ -460,12 +462,13 @@ pub async fn find_result_by_id(
             barriers: parse(&res.barriers, "barriers")?,
         },
         roadmap,
+        definition: def,
     }))
 }
 
 /// The definition of questionnaire `id` at `version`: loaded from the folder, or parsed again from
 /// the copy archived when that version was first registered.
-pub async fn definition(
+async fn definition(
     db: &DatabaseConnection,
     questionnaires: &LoadedDir,
     id: &str,

@@ -257,14 +257,7 @@ impl Worker {
                         "consent to e-mail the report was withdrawn".into(),
                     ));
                 }
-                let def = crate::db::responses::definition(
-                    &self.state.db,
-                    &self.state.questionnaires,
-                    &result.questionnaire_id,
-                    &result.questionnaire_version,
-                )
-                .await
-                .map_err(|e| SendError::Permanent(e.to_string()))?;
+                let def = result.definition.clone();
                 // Rendering the PDF is CPU work: off the async threads, below their priority.
                 let (rendered, pdf) = super::background::run(move || {
                     let report = Report {

@@ -193,3 +193,63 @@ async fn a_result_outlives_its_questionnaire_file(app: TestApp) {
     assert_eq!(archived.score, shown.score);
 }
 db_test!(a_result_outlives_its_questionnaire_file);
+
+/// The pages and the API show a result whose questionnaire version has left the folder (replaced
+/// by a newer one), from the version archived in the database.
+async fn results_stay_readable_after_their_version_is_replaced(app: TestApp) {
+    let def: Value = app.get(Q).await.json().await.unwrap();
+    let res = app
+        .post_json(&format!("{Q}/responses"), &body(&def, Pick::Varied(3)))
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    let token = created["token"].as_str().unwrap().to_string();
+    let title = created["roadmap"][0]["title"]["vi"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The same folder, except that 1.0.0 is now 1.1.0.
+    let (mut settings, dir) = app.stop().await;
+    let folder = dir.path().join("questionnaires");
+    copy_dir(&settings.questionnaires.questionnaires, &folder);
+    let old = folder.join("dxready-sme@1.0.0.toml");
+    let source = std::fs::read_to_string(&old).unwrap();
+    std::fs::remove_file(&old).unwrap();
+    std::fs::write(
+        folder.join("dxready-sme@1.1.0.toml"),
+        source.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1),
+    )
+    .unwrap();
+    settings.questionnaires.questionnaires = folder;
+    let app = TestApp::start(settings, dir).await;
+    assert!(
+        app.state
+            .questionnaires
+            .get("dxready-sme", "1.0.0")
+            .is_none()
+    );
+
+    let (status, page) = app.get_text(&format!("/r/{token}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&title), "the roadmap's texts are shown");
+    let res = app.get(&format!("/api/v1/results/{token}")).await;
+    assert_eq!(res.status(), 200);
+    let stored: Value = res.json().await.unwrap();
+    assert_eq!(stored["questionnaire"]["version"], "1.0.0");
+    assert_eq!(stored["roadmap"], created["roadmap"]);
+}
+db_test!(results_stay_readable_after_their_version_is_replaced);
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -240,16 +240,7 @@ pub async fn get_result(
     let stored = crate::db::responses::find_result(&state.db, &state.questionnaires, &token)
         .await?
         .ok_or(AppError::NotFound)?;
-    let def = state
-        .questionnaires
-        .get(&stored.questionnaire_id, &stored.questionnaire_version)
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!(
-                "questionnaire {} {} is no longer loaded",
-                stored.questionnaire_id,
-                stored.questionnaire_version
-            ))
-        })?;
+    let def = stored.definition.clone();
     Ok(Json(ResultJson::build(
         &def,
         &token,

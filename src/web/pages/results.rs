@@ -32,16 +32,7 @@ pub async fn show_result(
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     let stored = load(&state, &token).await?;
-    let def = state
-        .questionnaires
-        .get(&stored.questionnaire_id, &stored.questionnaire_version)
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!(
-                "questionnaire {} {} is not loaded",
-                stored.questionnaire_id,
-                stored.questionnaire_version
-            ))
-        })?;
+    let def = stored.definition.clone();
     let peers = match (
         stored.profile.get("province").and_then(|v| v.as_str()),
         stored.profile.get("sector").and_then(|v| v.as_str()),
@@ -78,16 +69,7 @@ pub async fn download_pdf(
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     let stored = load(&state, &token).await?;
-    let def = state
-        .questionnaires
-        .get(&stored.questionnaire_id, &stored.questionnaire_version)
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!(
-                "questionnaire {} {} is not loaded",
-                stored.questionnaire_id,
-                stored.questionnaire_version
-            ))
-        })?;
+    let def = stored.definition.clone();
     let report = crate::email::render::Report {
         def: &def,
         result: &stored,
