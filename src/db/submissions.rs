@@ -11,7 +11,6 @@
 //! their own.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, Iterable, QueryFilter, TransactionTrait,
@@ -231,6 +230,7 @@ pub async fn write_batch(
     let mut barriers = Vec::new();
     let mut consents = Vec::new();
     let mut mail = Vec::new();
+    // Copies: the caller keeps the rows to write each submission alone should this batch fail.
     for rows in stored {
         if rows.draft.is_none() {
             responses.push(rows.response.clone());
@@ -267,51 +267,23 @@ async fn submit_draft(
     id: Uuid,
     row: &response::ActiveModel,
 ) -> Result<Result<()>> {
+    // What submitting changes on the draft's row; its id, creation time and resume token stay.
+    let submitted = response::ActiveModel {
+        status: row.status.clone(),
+        result_token_hash: row.result_token_hash.clone(),
+        profile: row.profile.clone(),
+        consents: row.consents.clone(),
+        province: row.province.clone(),
+        former_province: row.former_province.clone(),
+        sector: row.sector.clone(),
+        size_class: row.size_class.clone(),
+        lang: row.lang.clone(),
+        updated_at: row.updated_at.clone(),
+        submitted_at: row.submitted_at.clone(),
+        ..Default::default()
+    };
     let updated = response::Entity::update_many()
-        .col_expr(
-            response::Column::Status,
-            Expr::value(row.status.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::ResultTokenHash,
-            Expr::value(row.result_token_hash.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::Profile,
-            Expr::value(row.profile.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::Consents,
-            Expr::value(row.consents.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::Province,
-            Expr::value(row.province.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::FormerProvince,
-            Expr::value(row.former_province.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::Sector,
-            Expr::value(row.sector.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::SizeClass,
-            Expr::value(row.size_class.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::Lang,
-            Expr::value(row.lang.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::UpdatedAt,
-            Expr::value(row.updated_at.clone().unwrap()),
-        )
-        .col_expr(
-            response::Column::SubmittedAt,
-            Expr::value(row.submitted_at.clone().unwrap()),
-        )
+        .set(submitted)
         .filter(response::Column::Id.eq(id))
         .filter(response::Column::Status.eq(STATUS_DRAFT))
         .exec(txn)

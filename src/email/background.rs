@@ -3,8 +3,8 @@
 //! that the durable outbox lets wait: under a burst of submissions, rendering yields the CPU to
 //! the people waiting for a page, and catches up as soon as the burst is over.
 
+use std::sync::LazyLock;
 use std::sync::mpsc;
-use std::sync::{LazyLock, Mutex};
 
 use tokio::sync::oneshot;
 
@@ -12,12 +12,12 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// Runs `work` on the low-priority thread and waits for its answer.
 pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    static THREAD: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| Mutex::new(start()));
+    static THREAD: LazyLock<mpsc::Sender<Job>> = LazyLock::new(start);
     let (done, answer) = oneshot::channel();
     let job: Job = Box::new(move || {
         let _ = done.send(work());
     });
-    THREAD.lock().ok()?.send(job).ok()?;
+    THREAD.send(job).ok()?;
     answer.await.ok()
 }
 
