@@ -398,3 +398,15 @@ fn check_questionnaires_prints_every_problem_of_a_broken_copy_and_fails() {
         ]
     );
 }
+
+#[test]
+fn missing_keys_and_wrong_types_are_reported_for_every_table() {
+    assert_eq!(
+        problems("missing-keys-and-wrong-types.toml"),
+        vec![
+            "missing-keys-and-wrong-types.toml:99:12: invalid type: string \"yes\", expected a boolean",
+            "missing-keys-and-wrong-types.toml:129:1: missing field `when`",
+            "missing-keys-and-wrong-types.toml:141:1: missing field `when`",
+        ]
+    );
+}

@@ -191,15 +191,20 @@ fn check(p: &mut Problems, source: &str, reference: Arc<Reference>) -> Option<De
     if !p.is_empty() {
         return None;
     }
-    // serde's own errors (a missing key, a wrong type) come one at a time; `deny_unknown_fields`
-    // stays on the structs as a backstop for a key the walk above would miss.
-    let doc = match FileDoc::deserialize(toml::de::Deserializer::from(table)) {
+    // `deny_unknown_fields` stays on the structs as a backstop for a key the walk above would miss.
+    let doc = match FileDoc::deserialize(toml::de::Deserializer::from(table.clone())) {
         Ok(doc) => doc,
         Err(e) => {
-            p.at(
-                e.span().map_or(0, |s| s.start),
-                e.message().trim().to_string(),
-            );
+            // serde stops at the file's first missing key or wrong type: read each table of
+            // the file on its own as well, so every table's first one is reported.
+            let mut seen = HashSet::new();
+            for e in std::iter::once(e).chain(table_errors(table.get_ref())) {
+                let at = e.span().map_or(0, |s| s.start);
+                let message = e.message().trim().to_string();
+                if seen.insert((at, message.clone())) {
+                    p.at(at, message);
+                }
+            }
             return None;
         }
     };
@@ -214,6 +219,37 @@ fn check(p: &mut Problems, source: &str, reference: Arc<Reference>) -> Option<De
     }
     check_extremes(&def, p);
     Some(def)
+}
+
+/// The first serde error of each table in the file's arrays of tables (`[[question]]`, …).
+fn table_errors(file: &DeTable<'_>) -> Vec<toml::de::Error> {
+    fn first_error<T: serde::de::DeserializeOwned>(
+        table: &Spanned<toml::de::DeValue<'_>>,
+    ) -> Option<toml::de::Error> {
+        T::deserialize(toml::de::ValueDeserializer::from(table.clone())).err()
+    }
+    let mut errors = Vec::new();
+    for (key, value) in file {
+        let Some(tables) = value.get_ref().as_array() else {
+            continue;
+        };
+        let read: fn(&Spanned<toml::de::DeValue<'_>>) -> Option<toml::de::Error> =
+            match key.get_ref().as_ref() {
+                "profile" => first_error::<format::ProfileFieldDoc>,
+                "dimension" => first_error::<format::DimensionDoc>,
+                "section" => first_error::<format::SectionDoc>,
+                "question" => first_error::<format::QuestionDoc>,
+                "option_set" => first_error::<format::OptionSetDoc>,
+                "consent" => first_error::<format::ConsentDoc>,
+                "level" => first_error::<format::LevelDoc>,
+                "band" => first_error::<format::BandDoc>,
+                "barrier" => first_error::<format::BarrierDoc>,
+                "rule" => first_error::<format::RuleDoc>,
+                _ => continue,
+            };
+        errors.extend(tables.iter().filter_map(read));
+    }
+    errors
 }
 
 fn is_id(s: &str) -> bool {
