@@ -17,12 +17,139 @@ use crate::domain::scoring::ScoreResult;
 /// How many items per phase the e-mail summary shows.
 pub const SUMMARY_ITEMS_PER_PHASE: usize = 3;
 
+/// Something a rule looked at, with this firm's value in it. Kept as a reference into the
+/// questionnaire version (archived, never changed) rather than as its words: a stored result
+/// holds a few bytes per entry instead of a question and an answer in two languages, which was
+/// most of what a submission wrote. [`Evidence::describe`] puts it into words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    /// What was looked at (a question, a barrier, a dimension).
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// A question and this firm's answer.
+    Answer(String, Answer),
+    /// A profile field and its value.
+    Profile(String, ProfileValue),
+    /// Whether the firm counted as newly founded on the day it answered.
+    NewBusiness(bool),
+    Barrier {
+        id: String,
+        self_reported: bool,
+        inferred: bool,
+    },
+    /// A dimension and its score.
+    Dimension(String, f64),
+    Level(u8),
+    Overall(f64),
+    /// Evidence already in words: results stored before evidence was kept by reference.
+    Described(Described),
+}
+
+/// Evidence in words: what was looked at and what this firm's answer or result was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Described {
     pub label: Text,
-    /// What this firm's answer or result was.
     pub value: Text,
+}
+
+impl Evidence {
+    /// The evidence in words, from the questionnaire version the result was made with.
+    pub fn describe(&self, def: &Definition) -> Described {
+        let said = |label: Text, value: Text| Described { label, value };
+        let yes_no = |yes: bool| {
+            if yes {
+                Text::new("Có", "Yes")
+            } else {
+                Text::new("Không", "No")
+            }
+        };
+        match self {
+            Evidence::Answer(id, answer) => {
+                let Some(q) = def.question(id) else {
+                    return said(Text::new(id, id), answer_words(answer, |_| None));
+                };
+                said(
+                    q.text.clone(),
+                    answer_words(answer, |v| q.option(v).map(|o| &o.label)),
+                )
+            }
+            Evidence::Profile(id, value) => {
+                let field = def.profile_field(id);
+                let label = field.map_or_else(|| Text::new(id, id), |f| f.label.clone());
+                let value = match value {
+                    ProfileValue::Text(v) => field
+                        .and_then(|f| f.options.iter().find(|o| &o.value == v))
+                        .map_or_else(|| Text::new(v, v), |o| o.label.clone()),
+                    ProfileValue::Number(n) => Text::new(n.to_string(), n.to_string()),
+                    ProfileValue::Bool(b) => yes_no(*b),
+                };
+                said(label, value)
+            }
+            Evidence::NewBusiness(new) => said(
+                Text::new("Doanh nghiệp mới thành lập", "Newly founded business"),
+                yes_no(*new),
+            ),
+            Evidence::Barrier {
+                id,
+                self_reported,
+                inferred,
+            } => said(
+                def.barrier(id)
+                    .map_or_else(|| Text::new(id, id), |b| b.title.clone()),
+                match (self_reported, inferred) {
+                    (true, true) => Text::new(
+                        "Bạn nêu ra và câu trả lời cũng cho thấy",
+                        "You named it and your answers show it",
+                    ),
+                    (true, false) => Text::new("Bạn nêu ra", "You named it"),
+                    _ => Text::new("Câu trả lời cho thấy", "Your answers show it"),
+                },
+            ),
+            Evidence::Dimension(id, score) => said(
+                def.dimension(id)
+                    .map_or_else(|| Text::new(id, id), |d| d.title.clone()),
+                Text::new(
+                    format!("{score:.0}/100 điểm"),
+                    format!("{score:.0}/100 points"),
+                ),
+            ),
+            Evidence::Level(level) => {
+                let name = def.level(*level).map(|l| &l.name);
+                said(
+                    Text::new("Mức sẵn sàng", "Readiness level"),
+                    Text::new(
+                        format!("Mức {level} – {}", name.map_or("", |n| n.vi.as_str())),
+                        format!("Level {level} – {}", name.map_or("", |n| n.en.as_str())),
+                    ),
+                )
+            }
+            Evidence::Overall(score) => said(
+                Text::new("Điểm tổng", "Overall score"),
+                Text::new(format!("{score:.0}/100"), format!("{score:.0}/100")),
+            ),
+            Evidence::Described(words) => words.clone(),
+        }
+    }
+}
+
+/// An answer in words: the chosen options' labels, or the value itself.
+fn answer_words<'a>(answer: &'a Answer, label: impl Fn(&str) -> Option<&'a Text>) -> Text {
+    match answer {
+        Answer::One(v) => label(v).cloned().unwrap_or_else(|| Text::new(v, v)),
+        Answer::Many(vs) => {
+            let labels: Vec<&Text> = vs.iter().filter_map(|v| label(v)).collect();
+            if labels.is_empty() {
+                return Text::new("(chưa chọn)", "(none chosen)");
+            }
+            let join = |lang: fn(&Text) -> &str| {
+                labels
+                    .iter()
+                    .map(|l| lang(l))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            Text::new(join(|t| &t.vi), join(|t| &t.en))
+        }
+        Answer::Number(n) => Text::new(n.to_string(), n.to_string()),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,10 +206,29 @@ pub struct StoredRoadmap {
 pub struct StoredItem {
     /// The rule's id in the questionnaire version the result was computed with.
     pub rule: String,
+    #[serde(deserialize_with = "evidence_or_words")]
     pub evidence: Vec<Evidence>,
     /// Ids into [`StoredRoadmap::programmes`].
     pub support: Vec<String>,
     pub summary: bool,
+}
+
+/// Reads stored evidence: references, or the words that results stored before them kept.
+fn evidence_or_words<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Evidence>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Reference(Evidence),
+        Words(Described),
+    }
+    let stored: Vec<Stored> = Vec::deserialize(d)?;
+    Ok(stored
+        .into_iter()
+        .map(|e| match e {
+            Stored::Reference(e) => e,
+            Stored::Words(words) => Evidence::Described(words),
+        })
+        .collect())
 }
 
 impl Roadmap {
@@ -257,6 +403,7 @@ pub fn roadmap(
     }
 }
 
+/// What `mention` looked at for this firm; `None` when the firm has no value for it.
 fn evidence(
     def: &Definition,
     facts: &Facts,
@@ -265,111 +412,38 @@ fn evidence(
 ) -> Option<Evidence> {
     match mention {
         Mention::Answer(id) => {
-            if let Some(q) = def.question(id) {
-                let value = match facts.answer(id)? {
-                    Answer::One(v) => q
-                        .option(v)
-                        .map_or_else(|| Text::new(v, v), |o| o.label.clone()),
-                    Answer::Many(vs) => {
-                        let labels: Vec<_> = vs
-                            .iter()
-                            .filter_map(|v| q.option(v))
-                            .map(|o| &o.label)
-                            .collect();
-                        if labels.is_empty() {
-                            Text::new("(chưa chọn)", "(none chosen)")
-                        } else {
-                            Text::new(
-                                labels
-                                    .iter()
-                                    .map(|l| l.vi.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join("; "),
-                                labels
-                                    .iter()
-                                    .map(|l| l.en.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join("; "),
-                            )
-                        }
-                    }
-                    Answer::Number(n) => Text::new(n.to_string(), n.to_string()),
-                };
-                return Some(Evidence {
-                    label: q.text.clone(),
-                    value,
-                });
+            if def.question(id).is_some() {
+                return Some(Evidence::Answer(id.clone(), facts.answer(id)?.clone()));
             }
             if id == "new_business" {
-                let new = facts.derived.is_some_and(|d| d.new_business);
-                return Some(Evidence {
-                    label: Text::new("Doanh nghiệp mới thành lập", "Newly founded business"),
-                    value: if new {
-                        Text::new("Có", "Yes")
-                    } else {
-                        Text::new("Không", "No")
-                    },
-                });
+                return Some(Evidence::NewBusiness(
+                    facts.derived.is_some_and(|d| d.new_business),
+                ));
             }
-            let field = def.profile_field(id)?;
-            let value = match facts.sub.profile.get(id)? {
-                ProfileValue::Text(v) => field
-                    .options
-                    .iter()
-                    .find(|o| &o.value == v)
-                    .map_or_else(|| Text::new(v, v), |o| o.label.clone()),
-                ProfileValue::Number(n) => Text::new(n.to_string(), n.to_string()),
-                ProfileValue::Bool(true) => Text::new("Có", "Yes"),
-                ProfileValue::Bool(false) => Text::new("Không", "No"),
-            };
-            Some(Evidence {
-                label: field.label.clone(),
-                value,
-            })
+            def.profile_field(id)?;
+            let value = facts.sub.profile.get(id)?;
+            Some(Evidence::Profile(id.clone(), value.clone()))
         }
         Mention::Barrier(id) => {
-            let barrier = def.barrier(id)?;
+            def.barrier(id)?;
             let flag = result.barriers.iter().find(|b| &b.id == id)?;
-            let value = match (flag.self_reported, flag.inferred) {
-                (true, true) => Text::new(
-                    "Bạn nêu ra và câu trả lời cũng cho thấy",
-                    "You named it and your answers show it",
-                ),
-                (true, false) => Text::new("Bạn nêu ra", "You named it"),
-                _ => Text::new("Câu trả lời cho thấy", "Your answers show it"),
-            };
-            Some(Evidence {
-                label: barrier.title.clone(),
-                value,
+            Some(Evidence::Barrier {
+                id: id.clone(),
+                self_reported: flag.self_reported,
+                inferred: flag.inferred,
             })
         }
         Mention::Dimension(id) => {
-            let dim = def.dimension(id)?;
-            let score = result.dimension(id)?.score?;
-            Some(Evidence {
-                label: dim.title.clone(),
-                value: Text::new(
-                    format!("{score:.0}/100 điểm"),
-                    format!("{score:.0}/100 points"),
-                ),
-            })
+            def.dimension(id)?;
+            Some(Evidence::Dimension(
+                id.clone(),
+                result.dimension(id)?.score?,
+            ))
         }
         Mention::Level => {
-            let level = def.level(result.level)?;
-            Some(Evidence {
-                label: Text::new("Mức sẵn sàng", "Readiness level"),
-                value: Text::new(
-                    format!("Mức {} – {}", level.level, level.name.vi),
-                    format!("Level {} – {}", level.level, level.name.en),
-                ),
-            })
+            def.level(result.level)?;
+            Some(Evidence::Level(result.level))
         }
-        Mention::Overall => Some(Evidence {
-            label: Text::new("Điểm tổng", "Overall score"),
-            value: Text::new(
-                format!("{:.0}/100", result.overall),
-                format!("{:.0}/100", result.overall),
-            ),
-        }),
+        Mention::Overall => Some(Evidence::Overall(result.overall)),
     }
 }

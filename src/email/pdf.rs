@@ -400,6 +400,7 @@ pub fn roadmap_pdf(r: &Report<'_>) -> Vec<u8> {
             let inner = BODY.indent(12.0);
             w.block(r.tx(&item.why), inner);
             for e in &item.evidence {
+                let e = e.describe(r.def);
                 w.paragraph(
                     &format!("{}: {}", r.tx(&e.label), r.tx(&e.value)),
                     inner.size(9.0).color(MUTED),

@@ -85,6 +85,7 @@ fn golden(def: &Definition, sub: &Submission) -> (ScoreResult, Golden) {
                 evidence: i
                     .evidence
                     .iter()
+                    .map(|e| e.describe(def))
                     .map(|e| format!("{} → {}", e.label.en, e.value.en))
                     .collect(),
                 support: i.support.iter().map(|s| s.id.clone()).collect(),

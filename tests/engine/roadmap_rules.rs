@@ -299,7 +299,8 @@ fn each_rule_fires_when_its_condition_holds() {
         assert_eq!(item.title, rule.title, "{} title", case.id);
         assert_eq!(item.why, rule.why, "{} why", case.id);
         assert!(!item.steps.is_empty(), "{} has steps", case.id);
-        let labels: Vec<&Text> = item.evidence.iter().map(|e| &e.label).collect();
+        let described: Vec<_> = item.evidence.iter().map(|e| e.describe(&def)).collect();
+        let labels: Vec<&Text> = described.iter().map(|e| &e.label).collect();
         let expected: Vec<Text> = case
             .evidence
             .iter()
@@ -311,7 +312,7 @@ fn each_rule_fires_when_its_condition_holds() {
             "{} evidence",
             case.id
         );
-        for e in &item.evidence {
+        for e in &described {
             assert!(
                 e.value.missing().is_empty(),
                 "{} evidence {:?} has a value in both languages",
@@ -363,11 +364,11 @@ fn evidence_names_the_chosen_option() {
         .question("q19")
         .and_then(|q| q.option("not_yet"))
         .expect("q19 not_yet");
-    assert_eq!(r01.evidence[0].value, not_yet.label);
+    assert_eq!(r01.evidence[0].describe(&def).value, not_yet.label);
 
     let (_, map) = evaluate(&def, &pts(&[("q37", 2.0)]).apply(&def));
     let r24 = map.items.iter().find(|i| i.id == "r24").expect("r24");
-    assert_eq!(r24.evidence[1].value.en, "54/100 points");
+    assert_eq!(r24.evidence[1].describe(&def).value.en, "54/100 points");
 }
 
 #[test]
@@ -376,7 +377,7 @@ fn evidence_says_whether_a_barrier_was_named_or_inferred() {
     let value_of = |change: Change| {
         let (_, map) = evaluate(&def, &change.apply(&def));
         let r07 = map.items.iter().find(|i| i.id == "r07").expect("r07");
-        r07.evidence[0].value.en.clone()
+        r07.evidence[0].describe(&def).value.en.clone()
     };
     let named = Change {
         points: &[],
@@ -627,4 +628,49 @@ fn a_programme_for_smes_is_filtered_by_size_class() {
     unknown_size.profile.remove("employees");
     let offered = support_ids(&roadmap_on(&unknown_size, today()), "r09");
     assert_eq!(offered, vec!["smedx-platforms"]);
+}
+
+/// A stored roadmap keeps evidence as references: none of the texts the questionnaire holds, and
+/// the same roadmap, words and all, once restored with that questionnaire version.
+#[test]
+fn a_stored_roadmap_keeps_evidence_by_reference_and_restores_the_same_words() {
+    use dxready::domain::roadmap::StoredRoadmap;
+    let def = real();
+    let worst = extreme_submission(&def, false);
+    let (_, map) = evaluate(&def, &worst);
+    assert!(map.items.iter().any(|i| !i.evidence.is_empty()));
+    let json = serde_json::to_string(&map.to_stored()).expect("serialises");
+    for item in &map.items {
+        for e in &item.evidence {
+            if !matches!(e, dxready::domain::roadmap::Evidence::Answer(..)) {
+                continue;
+            }
+            let words = e.describe(&def);
+            assert!(
+                !json.contains(&words.label.vi),
+                "{json} holds {:?}",
+                words.label.vi
+            );
+        }
+    }
+    let stored: StoredRoadmap = serde_json::from_str(&json).expect("reads back");
+    let restored = stored.restore(&def).expect("restores");
+    assert_eq!(restored, map);
+}
+
+/// Results stored before evidence was kept by reference hold its words: they still read back.
+#[test]
+fn evidence_stored_as_words_still_reads_back() {
+    use dxready::domain::roadmap::{Evidence, StoredRoadmap};
+    let def = real();
+    let old = r#"{"items":[{"rule":"r01","evidence":[{"label":{"vi":"Hóa đơn?","en":"Invoices?"},
+        "value":{"vi":"Chưa","en":"Not yet"}}],"support":[],"summary":true}],
+        "programmes":[],"agency_flags":["compliance_risk"]}"#;
+    let stored: StoredRoadmap = serde_json::from_str(old).expect("reads the old form");
+    let restored = stored.restore(&def).expect("restores");
+    let evidence = &restored.items[0].evidence[0];
+    assert!(matches!(evidence, Evidence::Described(_)));
+    let words = evidence.describe(&def);
+    assert_eq!(words.label, Text::new("Hóa đơn?", "Invoices?"));
+    assert_eq!(words.value, Text::new("Chưa", "Not yet"));
 }

@@ -367,7 +367,7 @@ fn one_decimal(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-fn item_json(i: &RoadmapItem) -> RoadmapItemJson {
+fn item_json(def: &Definition, i: &RoadmapItem) -> RoadmapItemJson {
     RoadmapItemJson {
         id: i.id.clone(),
         phase: i.phase.as_str().into(),
@@ -377,9 +377,12 @@ fn item_json(i: &RoadmapItem) -> RoadmapItemJson {
         evidence: i
             .evidence
             .iter()
-            .map(|e| EvidenceJson {
-                label: (&e.label).into(),
-                value: (&e.value).into(),
+            .map(|e| {
+                let e = e.describe(def);
+                EvidenceJson {
+                    label: (&e.label).into(),
+                    value: (&e.value).into(),
+                }
             })
             .collect(),
         steps: i.steps.iter().map(I18n::from).collect(),
@@ -457,7 +460,7 @@ impl ResultJson {
                     inferred: b.inferred,
                 })
                 .collect(),
-            roadmap: roadmap.items.iter().map(item_json).collect(),
+            roadmap: roadmap.items.iter().map(|i| item_json(def, i)).collect(),
             agency_flags: roadmap.agency_flags.clone(),
         }
     }

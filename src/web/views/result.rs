@@ -80,7 +80,7 @@ pub fn dimension_table(lang: Lang, def: &Definition, result: &StoredResult) -> M
     }
 }
 
-fn item(lang: Lang, i: &RoadmapItem, heading: &str) -> Markup {
+fn item(lang: Lang, def: &Definition, i: &RoadmapItem, heading: &str) -> Markup {
     html! {
         article.roadmap-item.(format!("category-{}", i.category.as_str())) {
             @if heading == "h3" { h3 { (i.title.get(lang)) } } @else { h4 { (i.title.get(lang)) } }
@@ -88,6 +88,7 @@ fn item(lang: Lang, i: &RoadmapItem, heading: &str) -> Markup {
             @if !i.evidence.is_empty() {
                 ul.evidence {
                     @for e in &i.evidence {
+                        @let e = e.describe(def);
                         @let label = e.label.get(lang);
                         // Labels that are questions already end in "?": no colon after them.
                         li { (label) @if !label.ends_with(['?', ':']) { ":" } " " strong { (e.value.get(lang)) } }
@@ -170,7 +171,7 @@ pub fn result_page(
         }
         section aria-labelledby="h-first" {
             h2 #h-first { (t(lang, "Ba việc nên làm trước", "Three things to do first")) }
-            @for i in &first { (item(lang, i, "h3")) }
+            @for i in &first { (item(lang, def, i, "h3")) }
         }
         section aria-labelledby="h-roadmap" {
             h2 #h-roadmap { (t(lang, "Lộ trình đầy đủ", "The full roadmap")) }
@@ -179,7 +180,7 @@ pub fn result_page(
                 @let items: Vec<&RoadmapItem> = result.roadmap.phase(phase).collect();
                 @if !items.is_empty() {
                     h3.phase { (phase.title().get(lang)) }
-                    @for i in items { (item(lang, i, "h4")) }
+                    @for i in items { (item(lang, def, i, "h4")) }
                 }
             }
         }
