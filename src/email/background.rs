@@ -1,4 +1,5 @@
-//! A thread for the e-mail worker's CPU work (the report's HTML and PDF), run at a lower
+//! A thread for the e-mail worker's CPU work (the report's HTML and PDF, and writing `.eml`
+//! files), run at a lower
 //! scheduling priority than the threads that answer requests. Report e-mails are deferred work
 //! that the durable outbox lets wait: under a burst of submissions, rendering yields the CPU to
 //! the people waiting for a page, and catches up as soon as the burst is over.
@@ -26,15 +27,33 @@ fn start() -> mpsc::Sender<Job> {
     std::thread::Builder::new()
         .name("dxready-mail-render".into())
         .spawn(move || {
-            use thread_priority::{ThreadPriority, set_current_thread_priority};
-            // Best effort: where the platform refuses, rendering simply runs at normal priority.
-            if let Err(e) = set_current_thread_priority(ThreadPriority::Min) {
-                tracing::debug!(error = ?e, "cannot lower the e-mail renderer's priority");
-            }
+            lower_priority();
             for job in queue {
                 job();
             }
         })
         .expect("the e-mail render thread starts");
     jobs
+}
+
+/// The lowest priority the platform grants without privileges. On Linux that is SCHED_IDLE: the
+/// thread runs only on a core nothing else wants, and a waking request thread preempts it at
+/// once (a nice value of 19 still takes a share of a busy core). Elsewhere, the lowest nice
+/// value; where both are refused, rendering simply runs at normal priority.
+fn lower_priority() {
+    use thread_priority::{ThreadPriority, set_current_thread_priority};
+    #[cfg(target_os = "linux")]
+    {
+        use thread_priority::{
+            NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+            thread_native_id,
+        };
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        if set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle).is_ok() {
+            return;
+        }
+    }
+    if let Err(e) = set_current_thread_priority(ThreadPriority::Min) {
+        tracing::debug!(error = ?e, "cannot lower the e-mail thread's priority");
+    }
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, FileTransport, Message, Tokio1Executor, Transport,
+};
 
 /// How long one SMTP conversation may take before it counts as a transient failure. Keep it
 /// well under the worker's lease, or another worker could claim a message still being sent.
@@ -14,7 +16,7 @@ pub const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    File(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    File(FileTransport, PathBuf),
 }
 
 /// Why a send failed, and whether trying again can help.
@@ -48,7 +50,7 @@ impl Mailer {
         match smtp_url.map(str::trim).filter(|u| !u.is_empty()) {
             Some(url) => Ok(Mailer::Smtp(smtp_transport(url)?)),
             None => Ok(Mailer::File(
-                AsyncFileTransport::new(mail_dir),
+                FileTransport::new(mail_dir),
                 mail_dir.to_path_buf(),
             )),
         }
@@ -62,13 +64,19 @@ impl Mailer {
                 Err(e) => Err(classify(&e)),
             },
             Mailer::File(file, dir) => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| {
-                    SendError::Transient(format!("cannot create {}: {e}", dir.display()))
-                })?;
-                file.send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| SendError::Transient(e.to_string()))
+                // Formatting the message and creating its file is deferred work like rendering
+                // the report: it runs on the same low-priority thread, not beside requests.
+                let (file, dir) = (file.clone(), dir.clone());
+                super::background::run(move || {
+                    std::fs::create_dir_all(&dir).map_err(|e| {
+                        SendError::Transient(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                    file.send(&message)
+                        .map(|_| ())
+                        .map_err(|e| SendError::Transient(e.to_string()))
+                })
+                .await
+                .unwrap_or_else(|| Err(SendError::Transient("the mail thread stopped".into())))
             }
         }
     }
