@@ -376,12 +376,16 @@ impl SubmissionQueue {
 
 async fn write_submissions(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
+    let mut checkpoints = super::checkpoint::WalCheckpoints::for_database(&db);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let (rows, waiting): (Vec<_>, Vec<_>) = jobs.drain(..).map(|j| (j.rows, j.done)).unzip();
         let outcomes = write_batch_isolating_failures(&db, &rows).await;
         for (done, outcome) in waiting.into_iter().zip(outcomes) {
             // The requester may have gone (client hung up); the data is stored anyway.
             let _ = done.send(outcome);
+        }
+        if let Some(checkpoints) = &mut checkpoints {
+            checkpoints.after_batch().await;
         }
     }
 }
