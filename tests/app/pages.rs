@@ -4,7 +4,7 @@ use reqwest::Client;
 use serde_json::Value;
 
 use crate::db_test;
-use crate::fixtures::{Pick, answers};
+use crate::fixtures::{Pick, answers, body};
 use crate::helpers::{TestApp, browser, hidden_input};
 
 const QID: &str = "dxready-sme";
@@ -110,6 +110,8 @@ async fn walk(app: &TestApp, client: &Client, pick: Pick, email: Option<&str>) -
     for s in def["sections"].as_array().unwrap() {
         let id = s["id"].as_str().unwrap();
         assert_eq!(step_path, format!("/s/{QID}/step/{id}"));
+        let (_, page) = get_page(app, client, &step_path).await;
+        assert!(page.contains("role=\"progressbar\""), "{id} shows progress");
         let (status, location, body) = post_form(
             app,
             client,
@@ -122,6 +124,18 @@ async fn walk(app: &TestApp, client: &Client, pick: Pick, email: Option<&str>) -
         step_path = location.unwrap();
     }
     assert_eq!(step_path, format!("/s/{QID}/step/contact"));
+    let (_, consent_page) = get_page(app, client, &step_path).await;
+    let boxes: Vec<&str> = consent_page
+        .split("<input")
+        .skip(1)
+        .filter(|i| i.contains("type=\"checkbox\""))
+        .map(|i| &i[..i.find('>').unwrap()])
+        .collect();
+    assert!(boxes.len() >= 3, "a box per purpose: {boxes:?}");
+    assert!(
+        boxes.iter().all(|b| !b.contains("checked")),
+        "no consent is ticked in advance: {boxes:?}"
+    );
     let mut contact = vec![("consent-processing".to_string(), "yes".to_string())];
     if let Some(e) = email {
         contact.push(("email".into(), e.into()));
@@ -381,3 +395,59 @@ async fn deleting_a_response_removes_every_row_about_it(app: TestApp) {
     assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 0);
 }
 db_test!(deleting_a_response_removes_every_row_about_it);
+
+/// The result page compares a firm with its sector and province only once at least five such
+/// firms exist, and its full roadmap downloads as a PDF.
+async fn results_compare_with_five_peers_and_download_as_pdf(app: TestApp) {
+    let client = browser();
+    let def: Value = app
+        .get(&format!("/api/v1/questionnaires/{QID}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut pages = Vec::new();
+    for pick in [
+        Pick::Worst,
+        Pick::Varied(1),
+        Pick::Best,
+        Pick::Varied(2),
+        Pick::Worst,
+    ] {
+        let res = app
+            .post_json(
+                &format!("/api/v1/questionnaires/{QID}/responses"),
+                &body(&def, pick),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let result: Value = res.json().await.unwrap();
+        let token = result["token"].as_str().unwrap().to_string();
+        let (status, page) = get_page(&app, &client, &format!("/r/{token}")).await;
+        assert_eq!(status, 200);
+        pages.push((token, page));
+    }
+    for (_, page) in &pages[..4] {
+        assert!(
+            !page.contains("class=\"peers\""),
+            "shown with fewer than five"
+        );
+    }
+    let (token, fifth) = &pages[4];
+    assert!(fifth.contains("class=\"peers\""), "shown at five");
+    assert!(fifth.contains("(5 doanh nghiệp)"), "names the group's size");
+    assert!(fifth.contains("Khởi đầu thông minh") && fifth.contains("<ol class=\"steps\""));
+    assert!(fifth.contains(&format!("/r/{token}/pdf")));
+
+    let pdf = client
+        .get(app.url(&format!("/r/{token}/pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    let (status, _) = get_page(&app, &client, "/r/not-a-token/pdf").await;
+    assert_eq!(status, 404);
+}
+db_test!(results_compare_with_five_peers_and_download_as_pdf);
