@@ -30,19 +30,19 @@ const INTERVAL: Duration = Duration::from_millis(250);
 
 /// How far a checkpoint got: frames in the WAL, and how many of them are in the database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WalProgress {
-    pub frames: i64,
-    pub copied: i64,
+struct WalProgress {
+    frames: i64,
+    copied: i64,
 }
 
 impl WalProgress {
-    pub fn complete(self) -> bool {
+    fn complete(self) -> bool {
         self.copied >= self.frames
     }
 }
 
 /// Runs `PRAGMA wal_checkpoint(PASSIVE)`: copies what it can without waiting for anyone.
-pub async fn passive_checkpoint(db: &DatabaseConnection) -> Result<WalProgress, sea_orm::DbErr> {
+async fn passive_checkpoint(db: &DatabaseConnection) -> Result<WalProgress, sea_orm::DbErr> {
     let row = db
         .query_one_raw(Statement::from_string(
             DbBackend::Sqlite,

@@ -7,7 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod checkpoint;
+mod checkpoint;
 pub mod entities;
 pub mod leads;
 pub mod outbox;
