@@ -167,7 +167,10 @@ async fn a_browser_walks_the_whole_questionnaire(app: TestApp) {
     assert_eq!(status, 200);
     assert!(landing.contains("/s/dxready-sme"));
     assert!(landing.contains("khoảng 12 phút"), "how long it takes");
-    assert!(landing.contains("Chúng tôi thu thập gì và vì sao"), "what is collected and why");
+    assert!(
+        landing.contains("Chúng tôi thu thập gì và vì sao"),
+        "what is collected and why"
+    );
     let result = walk(&app, &client, Pick::Best, None).await;
     let (status, page) = get_page(&app, &client, &result).await;
     assert_eq!(status, 200);
