@@ -16,6 +16,8 @@ use crate::web::{App, AppState};
 
 pub struct Application {
     listener: TcpListener,
+    /// Bound in `build`, like the main listener, so port 0 gives an address before serving.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     mailer: Mailer,
     /// The e-mail worker's settings; None runs the server without it.
@@ -51,6 +53,14 @@ impl Application {
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        let metrics_listener = match settings.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen for metrics on {addr}"))?,
+            ),
+            None => None,
+        };
         let base_url = match &settings.base_url {
             Some(_) => settings.base_url(),
             None => format!("http://{}", listener.local_addr()?),
@@ -67,6 +77,7 @@ impl Application {
         }));
         Ok(Application {
             listener,
+            metrics_listener,
             state,
             mailer,
             worker: Some(WorkerConfig::default()),
@@ -85,6 +96,13 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
+    /// Where `/metrics` is served when `metrics_addr` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("a bound listener has an address"))
+    }
+
     pub fn state(&self) -> AppState {
         self.state.clone()
     }
@@ -98,12 +116,9 @@ impl Application {
         let router = crate::web::router(self.state.clone());
         // So the first sign-in with an unknown e-mail is not faster than the ones after it.
         tokio::spawn(crate::auth::password::warm_up());
-        let metrics = match self.state.settings.metrics_addr {
-            Some(addr) => {
-                let listener = TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("cannot listen for metrics on {addr}"))?;
-                tracing::info!(%addr, "metrics are served here");
+        let metrics = match self.metrics_listener {
+            Some(listener) => {
+                tracing::info!(addr = %listener.local_addr()?, "metrics are served here");
                 let metrics_router = crate::web::metrics::router(self.state.clone());
                 Some(tokio::spawn(
                     axum::serve(listener, metrics_router).into_future(),

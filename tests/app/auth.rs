@@ -1599,16 +1599,15 @@ async fn metrics_need_an_admin(app: TestApp) {
 db_test!(metrics_need_an_admin);
 
 async fn metrics_on_their_own_address(backend: Backend) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let metrics_addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let Some(app) = TestApp::spawn_with(backend, |s| s.metrics_addr = Some(metrics_addr)).await
+    // Port 0: the app binds it and says where, so no other test can take the port meanwhile.
+    let Some(app) = TestApp::spawn_with(backend, |s| {
+        s.metrics_addr = Some("127.0.0.1:0".parse().unwrap())
+    })
+    .await
     else {
         return;
     };
+    let metrics_addr = app.metrics_addr.expect("metrics listener");
     add_user(&app, "admin@city.vn", Role::Admin, None, None).await;
     let admin = signed_in(&app, "admin@city.vn").await;
     assert_eq!(

@@ -132,9 +132,12 @@ impl Sink {
 }
 
 /// A loopback port nothing listens on (yet).
-fn free_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
+/// A port held bound but not listening: connections to it are refused until `listen`, and no
+/// other test can take it meanwhile (a port merely found free could be).
+fn refusing_port() -> tokio::net::TcpSocket {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    socket
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -627,7 +630,8 @@ async fn no_email_without_consent(backend: Backend) {
 mail_test!(no_email_without_consent);
 
 async fn retries_until_the_server_comes_up(backend: Backend) {
-    let port = free_port();
+    let socket = refusing_port();
+    let port = socket.local_addr().unwrap();
     let Some(app) =
         MailApp::spawn(backend, Some(format!("smtp://{port}")), Some(fast_worker())).await
     else {
@@ -641,7 +645,9 @@ async fn retries_until_the_server_comes_up(backend: Backend) {
         .await;
     assert!(rows[0].last_error.is_some());
     assert!(rows[0].token.is_some(), "kept for the next attempt");
-    let sink = Sink::start_on(TcpListener::bind(port).expect("port still free"));
+    let listener = socket.listen(16).unwrap().into_std().unwrap();
+    listener.set_nonblocking(false).unwrap();
+    let sink = Sink::start_on(listener);
     wait_for_mail(&sink, 1, Duration::from_secs(20)).await;
     let rows = app.wait_for(Duration::from_secs(5), "sent", all_sent).await;
     assert!(rows[0].attempts >= 3);

@@ -22,6 +22,8 @@ pub const POSTGRES_ENV: &str = "DXREADY_TEST_POSTGRES_URL";
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when the settings gave it its own address.
+    pub metrics_addr: Option<SocketAddr>,
     pub base: String,
     /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
     pub client: reqwest::Client,
@@ -112,6 +114,7 @@ impl TestApp {
             .await
             .expect("app builds");
         let addr = app.local_addr();
+        let metrics_addr = app.metrics_addr();
         let state = app.state();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -123,6 +126,7 @@ impl TestApp {
         });
         TestApp {
             addr,
+            metrics_addr,
             base: format!("http://{addr}"),
             client: browser(),
             state,

@@ -253,3 +253,70 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Every number a stored result holds reads back bit for bit (issue 9): random firms answering
+/// the real questionnaire, submitted over HTTP, then read back from the database through the API.
+/// The 201 answer is what the owner was shown; the stored result must be that very document.
+async fn stored_results_read_back_bit_for_bit(app: TestApp) {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    const PROVINCES: [&str; 5] = ["ha-noi", "hai-phong", "hung-yen", "ho-chi-minh", "da-nang"];
+    const SECTORS: [&str; 4] = ["agriculture", "retail", "manufacturing", "logistics"];
+    const TRADE: [&str; 4] = ["none", "import", "export", "both"];
+    let def: Value = app.get(Q).await.json().await.unwrap();
+    let firms = (
+        any::<u64>(),
+        prop::sample::select(PROVINCES.to_vec()),
+        prop::sample::select(SECTORS.to_vec()),
+        0u32..=400,
+        prop::sample::select(TRADE.to_vec()),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 32,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let handle = tokio::runtime::Handle::current();
+    let outcome = tokio::task::block_in_place(|| {
+        runner.run(&firms, |(seed, province, sector, employees, trade)| {
+            let body = serde_json::json!({
+                "lang": "vi",
+                "business": crate::fixtures::business(province, sector, employees, trade),
+                "answers": crate::fixtures::answers(&def, Pick::Varied(seed)),
+            });
+            let (shown, stored) = handle.block_on(async {
+                let res = app.post_json(&format!("{Q}/responses"), &body).await;
+                assert_eq!(res.status(), 201);
+                let shown: Value = res.json().await.unwrap();
+                let token = shown["token"].as_str().unwrap().to_string();
+                let stored: Value = app
+                    .get(&format!("/api/v1/results/{token}"))
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                (shown, stored)
+            });
+            let bits = |v: &Value| v.as_f64().map(f64::to_bits);
+            prop_assert_eq!(bits(&stored["overall"]), bits(&shown["overall"]));
+            let dims = |v: &Value| -> Vec<Option<u64>> {
+                v["dimensions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| bits(&d["score"]))
+                    .collect()
+            };
+            prop_assert_eq!(dims(&stored), dims(&shown));
+            for key in ["overall", "level", "dimensions", "barriers", "roadmap"] {
+                prop_assert_eq!(&stored[key], &shown[key], "{}", key);
+            }
+            Ok(())
+        })
+    });
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
+}
+db_test!(stored_results_read_back_bit_for_bit);

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use dxready::domain::questionnaire::{
     Definition, Phase, Question, QuestionKind, extreme_submission,
 };
-use dxready::domain::roadmap::StoredRoadmap;
+use dxready::domain::roadmap::{Evidence, StoredRoadmap};
 use dxready::domain::scoring::ScoreResult;
 use dxready::domain::validate::{Field, Scope, validate};
 use dxready::domain::{Answer, ProfileValue, Submission, roadmap, score};
@@ -475,4 +475,73 @@ fn a_stored_roadmap_naming_an_unknown_rule_is_refused() {
     });
     let err = stored.restore(&def).unwrap_err();
     assert!(err.contains("r_not_there"), "{err}");
+}
+
+/// Issue 9's case, pinned: the shrunk firm (Hà Nội, agriculture, importer, no staff) with d5 at
+/// 23/24 of its points, which a reader without exact float parsing brought back as
+/// `95.83333333333331`. The restored roadmap must carry the very same bits.
+#[test]
+fn a_d5_score_of_23_24ths_survives_the_stored_roadmap_bit_for_bit() {
+    let def = real();
+    let firm = Firm {
+        province: "ha-noi".into(),
+        sector: "agriculture".into(),
+        trade: "import",
+        employees: 0,
+        ocop: false,
+        founded_year: None,
+        revenue_band: None,
+    };
+    let best = dxready::domain::questionnaire::extreme_submission(&def, true);
+    let mut base = Submission::default();
+    firm.profile(&mut base);
+    base.answers = best.answers.clone();
+    // q37 low fires the rule that cites score('d5') as its evidence.
+    let q37 = def.questions.iter().find(|q| q.id == "q37").expect("q37");
+    let lowest = q37
+        .options
+        .iter()
+        .filter(|o| o.points.is_some())
+        .min_by(|a, b| a.points.unwrap_or(0.0).total_cmp(&b.points.unwrap_or(0.0)))
+        .expect("option");
+    base.answers
+        .insert("q37".into(), Answer::One(lowest.value.clone()));
+    // One d5 question left unanswered (it leaves the denominator, as in the shrunk case) and one
+    // answer changed from the best: keep a combination that lands d5 on 2300/24.
+    let target = 2300.0_f64 / 24.0;
+    let d5: Vec<_> = def
+        .questions
+        .iter()
+        .filter(|q| q.dimension.as_deref() == Some("d5"))
+        .collect();
+    let found = d5
+        .iter()
+        .flat_map(|skipped| {
+            d5.iter()
+                .flat_map(move |q| q.options.iter().map(move |o| (skipped, q, o)))
+        })
+        .find_map(|(skipped, q, o)| {
+            let mut sub = base.clone();
+            sub.answers.remove(&skipped.id);
+            sub.answers
+                .insert(q.id.clone(), Answer::One(o.value.clone()));
+            let result = score(&def, &sub);
+            let d5 = result.dimension("d5").and_then(|d| d.score)?;
+            (d5.to_bits() == target.to_bits()).then_some((sub, result))
+        })
+        .expect("d5 = 23/24 of its points is reachable");
+    let (sub, result) = found;
+    let json = serde_json::to_string(&result).expect("serialises");
+    let back: ScoreResult = serde_json::from_str(&json).expect("deserialises");
+    assert_eq!(back, result, "the score result reads back unchanged");
+    let back_d5 = back.dimension("d5").and_then(|d| d.score).expect("d5");
+    assert_eq!(back_d5.to_bits(), target.to_bits(), "{back_d5} != {target}");
+    let map = roadmap(&def, &sub, &result, today());
+    assert!(
+        map.items.iter().flat_map(|i| &i.evidence).any(|e| matches!(e, Evidence::Dimension(id, s) if id == "d5" && s.to_bits() == target.to_bits())),
+        "some item cites d5 as evidence"
+    );
+    let json = serde_json::to_string(&map.to_stored()).expect("serialises");
+    let stored: StoredRoadmap = serde_json::from_str(&json).expect("deserialises");
+    assert_eq!(stored.restore(&def).expect("restores"), map);
 }
