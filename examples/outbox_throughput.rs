@@ -131,7 +131,7 @@ async fn main() -> anyhow::Result<()> {
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let start = Instant::now();
     let worker = spawn_worker_with(
-        state.clone(),
+        state.app(),
         mailer,
         WorkerConfig {
             batch,

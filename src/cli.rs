@@ -7,10 +7,14 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::accounts::{self, ResolveError, ScopeInput};
+use crate::auth::accounts::{self, ScopeInput};
 use crate::config::{DatabaseSettings, QuestionnaireSettings, ServeSettings};
-use crate::db::audit;
+use crate::db::audit::Actor;
 use crate::domain::reference::Reference;
+use crate::usecases::{
+    self,
+    accounts::{AccountRequest, AgencyRequest, IfExists, save_account, save_agency},
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -148,15 +152,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = crate::db::connect(&database.database_url).await?;
             crate::db::migrate(&db).await?;
             crate::db::responses::register_questionnaires(&db, &loaded).await?;
-            let started = std::time::Instant::now();
-            crate::demo::seed_demo(&db, &def, responses, seed, |done, total| {
-                eprintln!(
-                    "seeded {done}/{total} ({:.0}%, {:.0}/s)",
-                    done as f64 * 100.0 / total as f64,
-                    done as f64 / started.elapsed().as_secs_f64()
-                );
+            let mut progress = SeedProgress::new(responses);
+            crate::usecases::demo::seed_demo(&db, &def, responses, seed, |done, total| {
+                progress.update(done, total);
             })
             .await?;
+            progress.finish();
             println!("{responses} demo responses created");
             Ok(ExitCode::SUCCESS)
         }
@@ -166,6 +167,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User(UserCommand::Add(args)) => user_add(args).await,
         Command::Agency(AgencyCommand::Add(args)) => agency_add(args).await,
+    }
+}
+
+/// Progress of `seed-demo` on standard error: a bar with rate and time left on a terminal;
+/// elsewhere (logs, CI), where a bar would not draw, a line per tenth and one at the end.
+enum SeedProgress {
+    Bar(indicatif::ProgressBar),
+    Lines {
+        started: std::time::Instant,
+        step: u64,
+        next: u64,
+    },
+}
+
+impl SeedProgress {
+    fn new(total: u64) -> SeedProgress {
+        let bar = indicatif::ProgressBar::new(total);
+        if bar.is_hidden() {
+            let step = (total / 10).max(1);
+            return SeedProgress::Lines {
+                started: std::time::Instant::now(),
+                step,
+                next: step,
+            };
+        }
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "seeding {wide_bar} {human_pos}/{human_len} {per_sec} left {eta}",
+            )
+            .expect("a valid template"),
+        );
+        SeedProgress::Bar(bar)
+    }
+
+    fn update(&mut self, done: u64, total: u64) {
+        match self {
+            SeedProgress::Bar(bar) => bar.set_position(done),
+            SeedProgress::Lines {
+                started,
+                step,
+                next,
+            } => {
+                if done >= *next || done == total {
+                    eprintln!(
+                        "seeded {done}/{total} ({:.0}%, {:.0}/s)",
+                        done as f64 * 100.0 / total.max(1) as f64,
+                        done as f64 / started.elapsed().as_secs_f64().max(1e-9)
+                    );
+                    *next = done + *step;
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let SeedProgress::Bar(bar) = self {
+            bar.finish();
+        }
     }
 }
 
@@ -209,39 +268,26 @@ async fn user_add(args: UserAdd) -> anyhow::Result<ExitCode> {
     let reference = load_reference(&args.questionnaires)?;
     let db = crate::db::connect(&args.database.database_url).await?;
     crate::db::migrate(&db).await?;
-    let scope = ScopeInput {
-        role: &args.role,
-        agency: args.agency.as_deref(),
-        province: args.province.as_deref(),
+    let request = AccountRequest {
+        email: &args.email,
+        password,
+        scope: ScopeInput {
+            role: &args.role,
+            agency: args.agency.as_deref(),
+            province: args.province.as_deref(),
+        },
     };
-    let fields = match accounts::account_fields(&db, &reference, &args.email, &scope).await {
-        Ok(fields) => fields,
-        Err(ResolveError::Input(e)) => return Ok(refuse(e)),
-        Err(ResolveError::Db(e)) => return Err(e.into()),
-    };
-    let hash = crate::auth::password::hash(password).await?;
-    let (account, created) = crate::db::accounts::upsert_account(&db, &fields, &hash).await?;
+    let (account, created) =
+        match save_account(&db, &reference, &Actor::cli(), request, IfExists::Update).await {
+            Ok(saved) => saved,
+            Err(usecases::Error::Refused(why)) => return Ok(refuse(&why.en)),
+            Err(e) => return Err(e.into()),
+        };
     let scope = match (&account.province, &args.agency) {
         (Some(p), _) => format!(", province {p}"),
         (None, Some(a)) if account.agency_id.is_some() => format!(", agency {}", a.trim()),
         _ => String::new(),
     };
-    audit::record(
-        &db,
-        audit::Event {
-            user_id: None,
-            actor: "cli".into(),
-            action: if created {
-                audit::action::ACCOUNT_CREATED
-            } else {
-                audit::action::ACCOUNT_UPDATED
-            },
-            object: Some(account.email.clone()),
-            detail: Some(format!("role={}{scope}", account.role.as_str())),
-            client_addr: None,
-        },
-    )
-    .await?;
     println!(
         "{} account {} ({}{scope})",
         if created { "created" } else { "updated" },
@@ -259,31 +305,23 @@ async fn agency_add(args: AgencyAdd) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(accounts::split_list)
         .unwrap_or_default();
-    let fields =
-        match accounts::agency_fields(&reference, &args.slug, &args.name, &provinces, &barriers) {
-            Ok(fields) => fields,
-            Err(e) => return Ok(refuse(e)),
-        };
+    let request = AgencyRequest {
+        slug: &args.slug,
+        name: &args.name,
+        provinces: &provinces,
+        barriers: &barriers,
+    };
+    // Checked before the database is opened, so a typo costs nothing.
+    if let Err(e) = accounts::agency_fields(&reference, request.slug, request.name, &provinces, &barriers) {
+        return Ok(refuse(e));
+    }
     let db = crate::db::connect(&args.database.database_url).await?;
     crate::db::migrate(&db).await?;
-    let (agency, created) = crate::db::accounts::upsert_agency(&db, &fields).await?;
-    audit::record(
-        &db,
-        audit::Event {
-            user_id: None,
-            actor: "cli".into(),
-            action: audit::action::AGENCY_SAVED,
-            object: Some(agency.slug.clone()),
-            detail: Some(format!(
-                "{} provinces={} barriers={}",
-                if created { "created" } else { "updated" },
-                agency.provinces.join(","),
-                agency.barriers.join(",")
-            )),
-            client_addr: None,
-        },
-    )
-    .await?;
+    let (agency, created) = match save_agency(&db, &reference, &Actor::cli(), request).await {
+        Ok(saved) => saved,
+        Err(usecases::Error::Refused(why)) => return Ok(refuse(&why.en)),
+        Err(e) => return Err(e.into()),
+    };
     println!(
         "{} agency {} ({}): provinces {}; barriers {}",
         if created { "created" } else { "updated" },

@@ -12,7 +12,8 @@ use tokio::sync::Notify;
 use crate::config::ServeSettings;
 use crate::domain::questionnaire::load_dir;
 use crate::email::{Mailer, WorkerConfig};
-use crate::web::{App, AppState};
+use crate::usecases::{App, Clock};
+use crate::web::AppState;
 
 pub struct Application {
     listener: TcpListener,
@@ -28,6 +29,14 @@ impl Application {
     /// Connects and migrates the database, loads and checks every questionnaire, binds the
     /// listener. Fails (and says why) on an invalid questionnaire.
     pub async fn build(settings: ServeSettings) -> anyhow::Result<Application> {
+        Self::build_with_clock(settings, Clock::System).await
+    }
+
+    /// As [`Application::build`], with the dates the use cases see set by `clock` (tests).
+    pub async fn build_with_clock(
+        settings: ServeSettings,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
         let questionnaires =
             load_dir(&settings.questionnaires.questionnaires).map_err(|problems| {
                 let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -41,7 +50,7 @@ impl Application {
             .with_context(|| {
                 format!(
                     "cannot open the database {}",
-                    redact(&settings.database.database_url)
+                    crate::config::redact(&settings.database.database_url)
                 )
             })?;
         crate::db::migrate(&db)
@@ -65,15 +74,14 @@ impl Application {
             Some(_) => settings.base_url(),
             None => format!("http://{}", listener.local_addr()?),
         };
-        let csrf = crate::web::state::csrf_config(base_url.starts_with("https://"));
-        let state = AppState(Arc::new(App {
+        let state = AppState::new(Arc::new(App {
             submissions: crate::db::submissions::SubmissionQueue::start(db.clone()),
             db,
             questionnaires,
             settings,
             base_url,
             outbox_wakeup: Arc::new(Notify::new()),
-            csrf,
+            clock,
         }));
         Ok(Application {
             listener,
@@ -128,7 +136,7 @@ impl Application {
         };
         let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
         let worker = self.worker.map(|config| {
-            crate::email::spawn_worker_with(self.state.clone(), self.mailer, config, worker_stop)
+            crate::email::spawn_worker_with(self.state.app(), self.mailer, config, worker_stop)
         });
         tracing::info!(addr = %self.listener.local_addr()?, "dxready is listening");
         let served = axum::serve(
@@ -149,16 +157,6 @@ impl Application {
         }
         served?;
         Ok(())
-    }
-}
-
-/// A database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_string(),
     }
 }
 

@@ -8,7 +8,7 @@ use sea_orm::{
 
 use super::entities::{agency, app_user, login_throttle};
 use super::{Error, Result};
-use crate::auth::Role;
+use crate::domain::Role;
 
 /// An account as the rest of the app sees it. Its `Debug` leaves out the e-mail and the
 /// password hash, because libraries log users at debug level.

@@ -25,8 +25,10 @@ pub mod action {
     pub const AGENCY_SAVED: &str = "agency_saved";
     pub const LEADS_LISTED: &str = "leads_listed";
     pub const LEAD_VIEWED: &str = "lead_viewed";
+    pub const CONSENT_WITHDRAWN: &str = "consent_withdrawn";
+    pub const DATA_DELETED: &str = "data_deleted";
 
-    pub const ALL: [&str; 13] = [
+    pub const ALL: [&str; 15] = [
         SIGN_IN,
         SIGN_IN_FAILED,
         SIGN_IN_LOCKED,
@@ -40,6 +42,8 @@ pub mod action {
         AGENCY_SAVED,
         LEADS_LISTED,
         LEAD_VIEWED,
+        CONSENT_WITHDRAWN,
+        DATA_DELETED,
     ];
 }
 
@@ -53,6 +57,66 @@ pub struct Event {
     pub object: Option<String>,
     pub detail: Option<String>,
     pub client_addr: Option<String>,
+}
+
+/// Who did something, as the log names them: an account, the command line, or someone who is
+/// not signed in (a failed sign-in, the holder of a result link).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub client_addr: Option<String>,
+}
+
+impl Actor {
+    pub fn account(account: &super::accounts::Account, addr: Option<std::net::IpAddr>) -> Actor {
+        Actor {
+            user_id: Some(account.id),
+            name: account.email.clone(),
+            client_addr: addr.map(|a| a.to_string()),
+        }
+    }
+
+    /// `dxready` run by an operator on the server.
+    pub fn cli() -> Actor {
+        Actor {
+            user_id: None,
+            name: "cli".into(),
+            client_addr: None,
+        }
+    }
+
+    /// Not signed in; `name` says what is known (what was typed, or the role, never a firm's data).
+    pub fn anonymous(name: impl Into<String>, addr: Option<std::net::IpAddr>) -> Actor {
+        Actor {
+            user_id: None,
+            name: name.into(),
+            client_addr: addr.map(|a| a.to_string()),
+        }
+    }
+
+    /// The event of this actor doing `action` to `object`.
+    pub fn event(&self, action: &'static str, object: Option<String>, detail: Option<String>) -> Event {
+        Event {
+            user_id: self.user_id,
+            actor: self.name.clone(),
+            action,
+            object,
+            detail,
+            client_addr: self.client_addr.clone(),
+        }
+    }
+
+    /// Records [`Actor::event`].
+    pub async fn record(
+        &self,
+        db: &DatabaseConnection,
+        action: &'static str,
+        object: Option<String>,
+        detail: Option<String>,
+    ) -> Result<()> {
+        record(db, self.event(action, object, detail)).await
+    }
 }
 
 pub async fn record(db: &DatabaseConnection, event: Event) -> Result<()> {

@@ -337,8 +337,7 @@ pub async fn find_result(
     }
 }
 
-/// How firms of the same sector and province score, only when at least `min_group` exist
-/// (so no single firm can be recognised).
+/// How firms of the same sector and province score (the caller applies the privacy rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeerComparison {
     pub count: u64,
@@ -350,7 +349,6 @@ pub async fn peer_comparison(
     questionnaire_id: &str,
     province: &str,
     sector: &str,
-    min_group: u64,
 ) -> Result<Option<PeerComparison>> {
     let group = response::Entity::find()
         .select_only()
@@ -372,9 +370,6 @@ pub async fn peer_comparison(
         return Ok(None);
     };
     let count = u64::try_from(count).unwrap_or(0);
-    if count < min_group {
-        return Ok(None);
-    }
     Ok(mean.map(|mean_overall| PeerComparison {
         count,
         mean_overall,

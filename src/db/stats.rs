@@ -1,6 +1,6 @@
 //! Aggregates over submitted results for the dashboard and `GET /api/v1/stats`. Only the
 //! non-identifying columns of `response` and the stored results are read; `contact` never is.
-//! Suppressing small groups is the caller's job ([`PRIVACY_THRESHOLD`]).
+//! Suppressing small groups is the caller's job (`crate::domain::privacy`).
 
 use std::collections::BTreeMap;
 
@@ -11,9 +11,6 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use super::Result;
 use super::entities::{assessment_result, response, result_barrier, result_dimension};
 use super::responses::STATUS_SUBMITTED;
-
-/// Groups of fewer responses than this are never shown (counts as "< 5", no means).
-pub const PRIVACY_THRESHOLD: u64 = 5;
 
 /// Which submitted responses to aggregate; every field is optional.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -153,11 +150,6 @@ pub async fn barrier_counts(
     Ok(out)
 }
 
-/// Whether a count is too small to show (1–4; zero reveals no one).
-pub fn is_small(count: u64) -> bool {
-    count > 0 && count < PRIVACY_THRESHOLD
-}
-
 /// Overall figures of a set of results, before any suppression.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary {
@@ -251,14 +243,11 @@ mod tests {
     }
 
     #[test]
-    fn groups_and_small_cells() {
+    fn groups() {
         let rows = [row("a", 10.0, 0), row("a", 30.0, 1), row("b", 20.0, 1)];
         let groups = group_by(&rows, |r| r.province.as_deref());
         assert_eq!(groups[0].key.as_deref(), Some("a"));
         assert_eq!(groups[0].count, 2);
         assert_eq!(groups[0].mean, 20.0);
-        assert!(is_small(4));
-        assert!(!is_small(5));
-        assert!(!is_small(0));
     }
 }

@@ -5,16 +5,21 @@ pub mod text;
 
 pub use text::{Lang, Text};
 pub mod answers;
+pub mod assessment;
+pub mod contact;
 pub mod expr;
 pub mod facts;
+pub mod privacy;
 pub mod problem;
 pub mod questionnaire;
 pub mod reference;
 pub mod roadmap;
+pub mod role;
 pub mod scoring;
 pub mod validate;
 
 pub use answers::{Answer, Answers, Contact, Profile, ProfileValue, Submission};
 pub use questionnaire::Definition;
 pub use roadmap::{Roadmap, RoadmapItem, roadmap};
+pub use role::Role;
 pub use scoring::{ScoreResult, score};

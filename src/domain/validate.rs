@@ -19,6 +19,8 @@ pub enum Field {
     Profile(String),
     Answer(String),
     Consent(ConsentPurpose),
+    /// How to reach the firm: `email` or `phone`.
+    Contact(&'static str),
     /// A field outside the questionnaire (`contact.email`, `lang`), named as the API names it.
     Other(String),
 }
@@ -30,6 +32,7 @@ impl Field {
             Field::Profile(id) => format!("business.{id}"),
             Field::Answer(id) => format!("answers.{id}"),
             Field::Consent(p) => format!("consents.{}", p.as_str()),
+            Field::Contact(name) => format!("contact.{name}"),
             Field::Other(name) => name.clone(),
         }
     }

@@ -113,7 +113,7 @@ fn smtp_transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor
     let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(parsed.as_str()).map_err(|e| {
         anyhow::anyhow!(
             "DXREADY_SMTP_URL {} is not usable: {e}",
-            crate::startup::redact(url)
+            crate::config::redact(url)
         )
     })?;
     Ok(builder

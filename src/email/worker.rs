@@ -21,7 +21,7 @@ use super::transport::{Mailer, SendError};
 use crate::db::outbox::{self, Kind, OutboxMessage};
 use crate::domain::Lang;
 use crate::domain::questionnaire::ConsentPurpose;
-use crate::web::AppState;
+use crate::usecases::App;
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -84,7 +84,7 @@ pub fn backoff(config: &WorkerConfig, attempts: i32) -> Duration {
 
 /// Starts the worker with the default settings and the transport from `state.settings`.
 pub fn spawn_worker(
-    state: AppState,
+    state: Arc<App>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<JoinHandle<()>> {
     let mailer =
@@ -100,7 +100,7 @@ pub fn spawn_worker(
 /// Starts the worker. It stops when `shutdown` turns true (or its sender is dropped), after
 /// the sends in progress have finished; messages claimed but not started go back to the queue.
 pub fn spawn_worker_with(
-    state: AppState,
+    state: Arc<App>,
     mailer: Mailer,
     config: WorkerConfig,
     mut shutdown: watch::Receiver<bool>,
@@ -130,7 +130,7 @@ pub fn spawn_worker_with(
 
 #[derive(Clone)]
 struct Worker {
-    state: AppState,
+    state: Arc<App>,
     mailer: Mailer,
     config: Arc<WorkerConfig>,
     sender: Arc<Mailbox>,

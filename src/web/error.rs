@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 
 use crate::db;
-use crate::domain::Lang;
+use crate::domain::{Lang, Text};
 use crate::domain::validate::FieldError;
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +28,9 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("invalid input")]
     Validation(Vec<FieldError>),
+    /// Input refused for one reason the person can fix, in both languages.
+    #[error("{}", .0.en)]
+    Refused(Text),
     /// The service cannot take this now (shutting down); nothing was stored, try again.
     #[error("the service is not available just now; please try again")]
     Unavailable,
@@ -48,6 +51,28 @@ impl From<db::Error> for AppError {
     }
 }
 
+/// A form whose CSRF token does not verify is refused. A malformed token fails as any of the
+/// variants (salt, hash, verify), so every one is a refusal; making a token does not fail.
+impl From<axum_csrf::CsrfError> for AppError {
+    fn from(_: axum_csrf::CsrfError) -> Self {
+        AppError::Forbidden
+    }
+}
+
+impl From<crate::usecases::Error> for AppError {
+    fn from(e: crate::usecases::Error) -> Self {
+        use crate::usecases::Error;
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::Invalid(errors) => AppError::Validation(errors),
+            Error::Refused(text) => AppError::Refused(text),
+            Error::Conflict(msg) => AppError::Conflict(msg),
+            Error::Unavailable => AppError::Unavailable,
+            Error::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
         AppError::Internal(e.into())
@@ -62,7 +87,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -17,7 +17,8 @@ use axum::routing::get;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use super::{AppResult, AppState};
-use crate::auth::{Role, SignedIn};
+use crate::domain::Role;
+use crate::web::session::SignedIn;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 11] = [

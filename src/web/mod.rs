@@ -1,16 +1,15 @@
-//! HTTP: routes, pages and the JSON API. Handlers are thin: parse, call the domain, persist,
-//! render. Every route is registered in [`router`].
+//! HTTP: routes, pages and the JSON API. Handlers are thin: parse, call a use case
+//! (`crate::usecases`), render. Every route is registered in [`router`].
 
 pub mod api;
 pub mod dates;
 pub mod error;
 pub mod lang;
-pub mod mail;
 pub mod metrics;
 pub mod pages;
 pub mod security;
+pub mod session;
 pub mod state;
-pub mod submit;
 pub mod views;
 
 use std::time::Duration;
@@ -26,7 +25,8 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use error::{ApiError, AppError, AppResult};
-pub use state::{App, AppState};
+pub use state::AppState;
+pub use crate::usecases::App;
 
 /// Largest request body accepted anywhere (a full submission is a few KB).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -39,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router(&state.settings))
         .nest("/api/v1", api::router(&state.settings))
         .layer(axum::middleware::from_fn(
-            crate::auth::guard::enforce_session_lifetime,
+            session::enforce_session_lifetime,
         ))
         .layer(crate::auth::layer(state.db.clone(), https));
     Router::new()

@@ -1,30 +1,28 @@
-//! Shared application state handed to every handler.
+//! What every handler is handed: the running service ([`App`], the use cases' context) and the
+//! web layer's own CSRF settings.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
-use tokio::sync::Notify;
-
-use crate::config::ServeSettings;
-use crate::db::submissions::SubmissionQueue;
-use crate::domain::questionnaire::LoadedDir;
+use crate::usecases::App;
 
 #[derive(Clone)]
-pub struct AppState(pub Arc<App>);
-
-pub struct App {
-    pub db: DatabaseConnection,
-    /// The one writer of submissions (group commit, see `db::submissions`).
-    pub submissions: SubmissionQueue,
-    pub questionnaires: LoadedDir,
-    pub settings: ServeSettings,
-    /// Public base URL without a trailing slash, for links in e-mails.
-    pub base_url: String,
-    /// Wakes the e-mail worker when a submission queued a message.
-    pub outbox_wakeup: Arc<Notify>,
+pub struct AppState {
+    app: Arc<App>,
     /// CSRF tokens for every form: a random token in a cookie, its HMAC in the form.
     pub csrf: axum_csrf::CsrfConfig,
+}
+
+impl AppState {
+    pub fn new(app: Arc<App>) -> AppState {
+        let csrf = csrf_config(app.is_https());
+        AppState { app, csrf }
+    }
+
+    /// The service itself, for work that outlives a request (the e-mail worker).
+    pub fn app(&self) -> Arc<App> {
+        self.app.clone()
+    }
 }
 
 impl axum::extract::FromRef<AppState> for axum_csrf::CsrfConfig {
@@ -47,13 +45,6 @@ impl Deref for AppState {
     type Target = App;
 
     fn deref(&self) -> &App {
-        &self.0
-    }
-}
-
-impl App {
-    /// Links are https-only cookies when the site is served over https.
-    pub fn is_https(&self) -> bool {
-        self.base_url.starts_with("https://")
+        &self.app
     }
 }

@@ -8,11 +8,10 @@ use serde_json::Value;
 use super::model::ResponseRequest;
 use super::model::{ContactRequest, ErrorJson, ResultJson};
 use crate::db::tokens::looks_like_token;
-use crate::domain::answers::{is_plausible_email, is_plausible_phone};
 use crate::domain::questionnaire::ConsentPurpose;
-use crate::domain::validate::{Field, FieldError, Scope, validate};
+use crate::domain::validate::{Field, FieldError};
 use crate::domain::{Answer, Contact, Lang, ProfileValue, Submission, Text};
-use crate::web::submit::submit_response;
+use crate::usecases::assess::{response_errors, submit_response};
 use crate::web::{ApiError, AppError, AppState};
 
 /// Submits a complete response and returns its result.
@@ -56,7 +55,7 @@ pub async fn create_response(
     let (lang, submission, contact, mut errors) = parse_request(value)?;
     if !errors.is_empty() {
         // Report the questionnaire's complaints too, so one round trip names every bad field.
-        errors.extend(validate(&def, &submission, Scope::Everything));
+        errors.extend(response_errors(&def, &submission, &contact));
         return Err(AppError::Validation(errors).into());
     }
     let submitted = submit_response(&state, &def, None, &submission, &contact, lang, "api").await?;
@@ -180,31 +179,6 @@ fn parse_request(value: Value) -> Result<(Lang, Submission, Contact, Vec<FieldEr
         .phone
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty());
-    if let Some(e) = &email
-        && !is_plausible_email(e)
-    {
-        errors.push(field_error(
-            "contact.email",
-            "is not a valid e-mail address",
-        ));
-    }
-    if let Some(p) = &phone
-        && !is_plausible_phone(p)
-    {
-        errors.push(field_error("contact.phone", "is not a valid phone number"));
-    }
-    if contact_req.consent_email && email.is_none() {
-        errors.push(field_error(
-            "contact.email",
-            "is required to e-mail the report (consent_email is true)",
-        ));
-    }
-    if contact_req.consent_followup && email.is_none() && phone.is_none() {
-        errors.push(field_error(
-            "contact.phone",
-            "an e-mail or phone is required for follow-up (consent_followup is true)",
-        ));
-    }
     // Calling the API is the request to process the answers (purpose `processing`).
     submission.consents.insert(ConsentPurpose::Processing);
     for (given, purpose) in [

@@ -10,8 +10,10 @@ use axum::Json;
 use axum::extract::{Query, State};
 use serde_json::{Value, json};
 
-use crate::auth::{ApiUser, Role};
-use crate::db::stats::{self, PRIVACY_THRESHOLD, is_small};
+use crate::domain::Role;
+use crate::web::session::ApiUser;
+use crate::db::stats;
+use crate::domain::privacy::{MIN_GROUP, shown};
 use crate::web::error::ApiResult;
 use crate::web::pages::dashboard::{FilterProblem, StatsQuery, stats_filter};
 use crate::web::{ApiError, AppError, AppState};
@@ -53,11 +55,11 @@ pub async fn stats(
     let rows = stats::results(&state.db, &filter).await?;
     let summary = stats::summarise(&rows);
     let n = summary.responses;
-    if n < PRIVACY_THRESHOLD {
+    if shown(n, ()).figure().is_none() {
         return Ok(Json(json!({
             "responses": n,
             "suppressed": true,
-            "privacy_threshold": PRIVACY_THRESHOLD,
+            "privacy_threshold": MIN_GROUP,
             "overall": {"mean": null, "median": null},
             "levels": {},
             "dimensions": {},
@@ -68,12 +70,13 @@ pub async fn stats(
         .levels
         .iter()
         .map(|(level, count)| {
-            let shown = if is_small(*count) {
+            // Zero firms reveal no one: only 1–4 are withheld.
+            let figure = if shown(*count, ()).is_suppressed() {
                 Value::Null
             } else {
                 json!(count)
             };
-            (level.to_string(), shown)
+            (level.to_string(), figure)
         })
         .collect();
     let dimensions: BTreeMap<String, f64> = stats::dimension_means(&state.db, &filter)
@@ -85,7 +88,7 @@ pub async fn stats(
         .await?
         .into_iter()
         .map(|(id, count)| {
-            let share = if is_small(count) {
+            let share = if shown(count, ()).is_suppressed() {
                 Value::Null
             } else {
                 json!(round1(100.0 * count as f64 / n as f64) / 100.0)
@@ -96,7 +99,7 @@ pub async fn stats(
     Ok(Json(json!({
         "responses": n,
         "suppressed": false,
-        "privacy_threshold": PRIVACY_THRESHOLD,
+        "privacy_threshold": MIN_GROUP,
         "overall": {
             "mean": summary.mean.map(round1),
             "median": summary.median.map(round1),

@@ -9,11 +9,15 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::console::{Console, error_summary, province_name, reference, role_name};
-use crate::auth::accounts::{self, BARRIER_IDS, ResolveError, ScopeInput};
-use crate::auth::{Role, password};
+use crate::auth::accounts::{BARRIER_IDS, ScopeInput};
+use crate::usecases::{
+    self,
+    accounts::{AccountRequest, AgencyRequest, IfExists, save_account},
+};
+use crate::domain::Role;
 use crate::db::accounts::{Account, Agency};
-use crate::db::audit::{self, Event, action};
-use crate::db::{self, sessions};
+use crate::db::audit::{self, action};
+use crate::db;
 use crate::domain::Lang;
 use crate::domain::reference::Reference;
 use crate::web::dates::{day_range, parse_day, vn_time};
@@ -22,24 +26,6 @@ use crate::web::{AppError, AppResult, AppState};
 
 /// Entries shown on the audit page at once.
 const AUDIT_PAGE_SIZE: u64 = 200;
-
-fn event(console: &Console, action: &'static str, object: String, detail: Option<String>) -> Event {
-    Event {
-        user_id: Some(console.account().id),
-        actor: console.account().email.clone(),
-        action,
-        object: Some(object),
-        detail,
-        client_addr: console.addr.0.map(|a| a.to_string()),
-    }
-}
-
-fn input_problem(console: &Console, e: ResolveError) -> AppResult<String> {
-    match e {
-        ResolveError::Input(e) => Ok(e.0.get(console.lang).to_string()),
-        ResolveError::Db(e) => Err(e.into()),
-    }
-}
 
 /// `GET /admin`.
 pub async fn admin_page(State(state): State<AppState>, console: Console) -> AppResult<Response> {
@@ -94,77 +80,26 @@ pub async fn create_account(
     console.require(Role::administers)?;
     console.verify_csrf(&form.csrf_token)?;
     let reference = reference(&state);
-    let scope = ScopeInput {
-        role: &form.role,
-        agency: Some(&form.agency),
-        province: Some(&form.province),
+    let request = AccountRequest {
+        email: &form.email,
+        password: form.password,
+        scope: ScopeInput {
+            role: &form.role,
+            agency: Some(&form.agency),
+            province: Some(&form.province),
+        },
     };
-    let fields = match accounts::account_fields(&state.db, &reference, &form.email, &scope).await {
-        Ok(fields) => fields,
-        Err(e) => {
-            let problem = input_problem(&console, e)?;
-            return render(
-                &state,
-                &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &[problem],
-            )
-            .await;
-        }
-    };
-    if let Err(e) = accounts::check_password(&form.password) {
-        let problem = e.0.get(console.lang).to_string();
-        return render(
-            &state,
-            &console,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &[problem],
-        )
-        .await;
-    }
-    let hash = password::hash(form.password).await?;
-    let account = match db::accounts::create_account(&state.db, &fields, &hash).await {
-        Ok(account) => account,
-        Err(db::Error::Conflict(_)) => {
-            let problem = console
-                .t(
-                    "Đã có tài khoản với e-mail này",
-                    "An account with this e-mail address already exists",
-                )
-                .to_string();
-            return render(
-                &state,
-                &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &[problem],
-            )
-            .await;
+    match save_account(&state.db, &reference, &console.actor(), request, IfExists::Refuse).await {
+        Ok(_) => {}
+        Err(usecases::Error::Refused(problem)) => {
+            let problem = problem.get(console.lang).to_string();
+            return render(&state, &console, StatusCode::UNPROCESSABLE_ENTITY, &[problem]).await;
         }
         Err(e) => return Err(e.into()),
-    };
-    audit::record(
-        &state.db,
-        event(
-            &console,
-            action::ACCOUNT_CREATED,
-            account.email.clone(),
-            Some(describe_scope(&account)),
-        ),
-    )
-    .await?;
+    }
     Ok(Redirect::to("/admin#accounts").into_response())
 }
 
-fn describe_scope(account: &Account) -> String {
-    let mut s = format!("role={}", account.role.as_str());
-    if let Some(id) = account.agency_id {
-        s.push_str(&format!(" agency_id={id}"));
-    }
-    if let Some(p) = &account.province {
-        s.push_str(&format!(" province={p}"));
-    }
-    s
-}
 
 #[derive(Deserialize)]
 pub struct RoleForm {
@@ -207,38 +142,16 @@ pub async fn change_role(
         agency: Some(&form.agency),
         province: Some(&form.province),
     };
-    let (role, agency_id, province) =
-        match accounts::resolve_scope(&state.db, &reference, &scope).await {
-            Ok(resolved) => resolved,
-            Err(e) => {
-                let problem = format!("{}: {}", account.email, input_problem(&console, e)?);
-                return render(
-                    &state,
-                    &console,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &[problem],
-                )
-                .await;
-            }
-        };
-    db::accounts::set_role(&state.db, id, role, agency_id, province).await?;
-    let updated = db::accounts::find_account(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    audit::record(
-        &state.db,
-        event(
-            &console,
-            action::ACCOUNT_UPDATED,
-            account.email.clone(),
-            Some(format!(
-                "{} -> {}",
-                describe_scope(&account),
-                describe_scope(&updated)
-            )),
-        ),
-    )
-    .await?;
+    match usecases::accounts::change_role(&state.db, &reference, &console.actor(), &account, &scope)
+        .await
+    {
+        Ok(_) => {}
+        Err(usecases::Error::Refused(problem)) => {
+            let problem = format!("{}: {}", account.email, problem.get(console.lang));
+            return render(&state, &console, StatusCode::UNPROCESSABLE_ENTITY, &[problem]).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(Redirect::to("/admin#accounts").into_response())
 }
 
@@ -278,16 +191,7 @@ async fn set_disabled(
     console.require(Role::administers)?;
     console.verify_csrf(&form.csrf_token)?;
     let account = other_account(&state, &console, id).await?;
-    db::accounts::set_disabled(&state.db, id, disabled).await?;
-    if disabled {
-        sessions::delete_for_user(&state.db, id).await?;
-    }
-    let what = if disabled {
-        action::ACCOUNT_DISABLED
-    } else {
-        action::ACCOUNT_ENABLED
-    };
-    audit::record(&state.db, event(&console, what, account.email, None)).await?;
+    usecases::accounts::set_disabled(&state.db, &console.actor(), &account, disabled).await?;
     Ok(Redirect::to("/admin#accounts").into_response())
 }
 
@@ -314,41 +218,20 @@ pub async fn save_agency(
     console.require(Role::administers)?;
     console.verify_csrf(&form.csrf_token)?;
     let reference = reference(&state);
-    let fields = match accounts::agency_fields(
-        &reference,
-        &form.slug,
-        &form.name,
-        &form.provinces,
-        &form.barriers,
-    ) {
-        Ok(fields) => fields,
-        Err(e) => {
-            let problem = e.0.get(console.lang).to_string();
-            return render(
-                &state,
-                &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &[problem],
-            )
-            .await;
-        }
+    let request = AgencyRequest {
+        slug: &form.slug,
+        name: &form.name,
+        provinces: &form.provinces,
+        barriers: &form.barriers,
     };
-    let (agency, created) = db::accounts::upsert_agency(&state.db, &fields).await?;
-    audit::record(
-        &state.db,
-        event(
-            &console,
-            action::AGENCY_SAVED,
-            agency.slug.clone(),
-            Some(format!(
-                "{} provinces={} barriers={}",
-                if created { "created" } else { "updated" },
-                agency.provinces.join(","),
-                agency.barriers.join(",")
-            )),
-        ),
-    )
-    .await?;
+    match usecases::accounts::save_agency(&state.db, &reference, &console.actor(), request).await {
+        Ok(_) => {}
+        Err(usecases::Error::Refused(problem)) => {
+            let problem = problem.get(console.lang).to_string();
+            return render(&state, &console, StatusCode::UNPROCESSABLE_ENTITY, &[problem]).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(Redirect::to("/admin#agencies").into_response())
 }
 

@@ -9,14 +9,14 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::console::{Console, error_summary, home_for};
-use crate::auth::guard::safe_next;
+use crate::web::session::safe_next;
 use crate::auth::sign_in::{self, Outcome, PasswordChange};
 use crate::auth::{AuthSession, Credentials};
 use crate::domain::Lang;
 use crate::web::lang::PageLang;
 use crate::web::security::ClientAddr;
 use crate::web::views::layout::{page_with, t};
-use crate::web::{AppError, AppResult, AppState};
+use crate::web::{AppResult, AppState};
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -59,8 +59,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     token
-        .verify(&form.csrf_token)
-        .map_err(|_| AppError::Forbidden)?;
+        .verify(&form.csrf_token)?;
     let next = safe_next(Some(&form.next)).map(str::to_string);
     let email: String = form.email.chars().take(254).collect();
     let creds = Credentials {
@@ -160,8 +159,7 @@ pub async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> AppResult<Redirect> {
     token
-        .verify(&form.csrf_token)
-        .map_err(|_| AppError::Forbidden)?;
+        .verify(&form.csrf_token)?;
     sign_in::sign_out(&state.db, &mut auth, addr).await?;
     Ok(Redirect::to("/login"))
 }

@@ -8,13 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum_csrf::CsrfToken;
 use maud::{Markup, html};
 
-use crate::auth::{Role, SignedIn};
+use crate::domain::Role;
+use crate::web::session::SignedIn;
 use crate::db::accounts::Account;
 use crate::domain::Lang;
 use crate::web::lang::PageLang;
 use crate::web::security::ClientAddr;
 use crate::web::views::layout::{page_with, t};
-use crate::web::{AppError, AppResult, AppState};
+use crate::web::{AppResult, AppState};
 
 pub struct Console {
     pub user: SignedIn,
@@ -56,6 +57,11 @@ impl Console {
         &self.user.account
     }
 
+    /// The signed-in account as the audit log names it.
+    pub fn actor(&self) -> crate::db::audit::Actor {
+        crate::db::audit::Actor::account(self.account(), self.addr.0)
+    }
+
     pub fn require(&self, allowed: fn(Role) -> bool) -> AppResult<()> {
         self.user.require(allowed)
     }
@@ -67,7 +73,7 @@ impl Console {
 
     /// `403` unless the form carried this visitor's CSRF token.
     pub fn verify_csrf(&self, submitted: &str) -> AppResult<()> {
-        self.csrf.verify(submitted).map_err(|_| AppError::Forbidden)
+        Ok(self.csrf.verify(submitted)?)
     }
 
     pub fn t<'a>(&self, vi: &'a str, en: &'a str) -> &'a str {

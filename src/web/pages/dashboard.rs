@@ -8,9 +8,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::console::{Console, current_definition, error_summary, province_name, reference};
-use crate::auth::Role;
+use crate::domain::Role;
 use crate::db::accounts::Account;
-use crate::db::stats::{self, Filter, Group, Summary, is_small};
+use crate::db::stats::{self, Filter, Group, Summary};
+use crate::domain::privacy;
 use crate::domain::Lang;
 use crate::domain::reference::Reference;
 use crate::web::dates::{day_range, parse_day};
@@ -193,6 +194,11 @@ fn size_name(reference: &Reference, lang: Lang, id: &str) -> String {
         .flat_map(|table| &table.classes)
         .find(|c| c.id == id)
         .map_or_else(|| id.to_string(), |c| c.name.get(lang).to_string())
+}
+
+/// A count of 1–4 firms: withheld under the privacy rule.
+fn is_small(count: u64) -> bool {
+    privacy::shown(count, ()).is_suppressed()
 }
 
 /// A count as shown: "< 5" for a small group.

@@ -9,7 +9,7 @@ use maud::html;
 use uuid::Uuid;
 
 use super::console::{Console, current_definition, province_name, reference};
-use crate::auth::Role;
+use crate::domain::Role;
 use crate::db;
 use crate::db::audit::{self, Event, action};
 use crate::db::leads::{self, Scope};

@@ -6,7 +6,7 @@ use axum_extra::extract::Form;
 use maud::html;
 use serde::Deserialize;
 
-use crate::auth::Role;
+use crate::domain::Role;
 use crate::db::audit::{self, Event};
 use crate::db::outbox::{self, Status};
 use crate::web::pages::console::Console;

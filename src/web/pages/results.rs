@@ -8,14 +8,13 @@ use maud::html;
 
 use crate::db::responses::{self, StoredResult};
 use crate::db::tokens::looks_like_token;
+use crate::db::audit::Actor;
 use crate::domain::questionnaire::ConsentPurpose;
+use crate::usecases::consent;
 use crate::web::lang::PageLang;
 use crate::web::views::layout::{page_with, t};
 use crate::web::views::result::result_page;
 use crate::web::{AppError, AppResult, AppState};
-
-/// Smallest group shown in comparisons: fewer firms could be recognised.
-pub const MIN_GROUP: u64 = 5;
 
 async fn load(state: &AppState, token: &str) -> AppResult<StoredResult> {
     if !looks_like_token(token) {
@@ -38,7 +37,8 @@ pub async fn show_result(
         stored.profile.get("sector").and_then(|v| v.as_str()),
     ) {
         (Some(p), Some(s)) => {
-            responses::peer_comparison(&state.db, &def.id, p, s, MIN_GROUP).await?
+            let peers = responses::peer_comparison(&state.db, &def.id, p, s).await?;
+            peers.and_then(|g| crate::domain::privacy::shown(g.count, g).figure())
         }
         _ => None,
     };
@@ -100,8 +100,7 @@ pub async fn withdraw_page(
 ) -> AppResult<Response> {
     let stored = load(&state, &token).await?;
     let csrf_value = csrf
-        .authenticity_token()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csrf: {e:?}")))?;
+        .authenticity_token()?;
     let markup = page_with(
         lang,
         t(
@@ -133,6 +132,11 @@ pub async fn withdraw_page(
     Ok((csrf, markup).into_response())
 }
 
+/// Whoever holds the result link: the log knows no more of them.
+fn holder(addr: Option<std::net::IpAddr>) -> Actor {
+    Actor::anonymous("result link", addr)
+}
+
 #[derive(serde::Deserialize)]
 pub struct WithdrawForm {
     csrf_token: String,
@@ -142,17 +146,17 @@ pub struct WithdrawForm {
 pub async fn withdraw(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
+    crate::web::security::ClientAddr(addr): crate::web::security::ClientAddr,
     Path(token): Path<String>,
     csrf: CsrfToken,
     Form(form): Form<WithdrawForm>,
 ) -> AppResult<Response> {
-    if csrf.verify(&form.csrf_token).is_err() {
-        return Err(AppError::Forbidden);
-    }
+    csrf.verify(&form.csrf_token)?;
     let stored = load(&state, &token).await?;
     let message = match form.action.as_str() {
         "withdraw" => {
-            responses::withdraw_optional_consents(&state.db, stored.response_id).await?;
+            consent::withdraw_optional_consents(&state.db, &holder(addr), stored.response_id)
+                .await?;
             (
                 t(
                     lang,
@@ -163,7 +167,7 @@ pub async fn withdraw(
             )
         }
         "delete" => {
-            responses::delete_response(&state.db, stored.response_id).await?;
+            consent::delete_personal_data(&state.db, &holder(addr), stored.response_id).await?;
             (
                 t(
                     lang,

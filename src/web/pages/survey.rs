@@ -14,13 +14,14 @@ use maud::{Markup, html};
 
 use crate::db::responses::{self, Draft};
 use crate::db::tokens::looks_like_token;
-use crate::domain::answers::{is_plausible_email, is_plausible_phone};
+use crate::domain::contact::contact_errors;
 use crate::domain::facts::Facts;
 use crate::domain::questionnaire::{ConsentPurpose, ProfileKind, QuestionKind};
 use crate::domain::validate::{Field, Scope, validate};
 use crate::domain::{Answer, Contact, Definition, Lang, ProfileValue, Text};
 use crate::web::lang::PageLang;
-use crate::web::submit::submit_response;
+use crate::usecases::assess::submit_response;
+use crate::usecases::drafts::send_resume_link;
 use crate::web::views::forms::{self, Errors};
 use crate::web::views::layout::{page_with, t};
 use crate::web::{AppError, AppResult, AppState};
@@ -115,8 +116,7 @@ pub async fn start_page(
         .await?
         .filter(|(d, _)| !d.submitted);
     let token = csrf
-        .authenticity_token()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csrf: {e:?}")))?;
+        .authenticity_token()?;
     let markup = page_with(
         lang,
         def.title.get(lang),
@@ -204,7 +204,10 @@ fn step_errors(def: &Definition, draft: &Draft, step: &str) -> Errors {
         .map(|e| (field_name(&e.field), e.message))
         .collect();
     if step == STEP_CONTACT {
-        errors.extend(contact_errors(&draft.contact, &draft.submission.consents));
+        for e in contact_errors(&draft.contact, &draft.submission.consents) {
+            // The first problem per field is the one to fix first.
+            errors.entry(field_name(&e.field)).or_insert(e.message);
+        }
     }
     errors
 }
@@ -213,59 +216,9 @@ fn field_name(field: &Field) -> String {
     match field {
         Field::Profile(id) | Field::Answer(id) => id.clone(),
         Field::Consent(p) => format!("consent-{}", p.as_str()),
+        Field::Contact(name) => (*name).to_string(),
         Field::Other(name) => name.clone(),
     }
-}
-
-fn contact_errors(
-    contact: &Contact,
-    consents: &std::collections::BTreeSet<ConsentPurpose>,
-) -> Errors {
-    let mut errors = Errors::new();
-    if let Some(e) = &contact.email
-        && !is_plausible_email(e)
-    {
-        errors.insert(
-            "email".into(),
-            Text::new(
-                "Nhập e-mail đúng dạng, ví dụ ten@congty.vn",
-                "Enter an e-mail address in the right format, like name@company.vn",
-            ),
-        );
-    }
-    if let Some(p) = &contact.phone
-        && !is_plausible_phone(p)
-    {
-        errors.insert(
-            "phone".into(),
-            Text::new(
-                "Nhập số điện thoại đúng dạng, ví dụ 0912 345 678",
-                "Enter a phone number like 0912 345 678",
-            ),
-        );
-    }
-    if consents.contains(&ConsentPurpose::EmailReport) && contact.email.is_none() {
-        errors.insert(
-            "email".into(),
-            Text::new(
-                "Nhập e-mail để chúng tôi gửi lộ trình cho bạn",
-                "Enter your e-mail so we can send you the roadmap",
-            ),
-        );
-    }
-    if consents.contains(&ConsentPurpose::Followup)
-        && contact.email.is_none()
-        && contact.phone.is_none()
-    {
-        errors.insert(
-            "phone".into(),
-            Text::new(
-                "Nhập e-mail hoặc số điện thoại để tổ chức hỗ trợ liên hệ với bạn",
-                "Enter an e-mail or phone number so a support agency can reach you",
-            ),
-        );
-    }
-    errors
 }
 
 /// `GET /s/{id}/step/{step}`
@@ -287,8 +240,7 @@ pub async fn show_step(
         return Err(AppError::NotFound);
     }
     let token = csrf
-        .authenticity_token()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csrf: {e:?}")))?;
+        .authenticity_token()?;
     let markup = render_step(
         lang,
         &def,
@@ -546,7 +498,8 @@ pub async fn save_step(
             current_draft(&state, &jar, &def).await?,
         ) {
             (Some(to), Some((_, token))) => {
-                crate::web::mail::send_resume_link(&state, draft.id, to, lang, &token).await?
+                send_resume_link(&state, draft.id, to, lang, &token).await?;
+                true
             }
             _ => false,
         };
@@ -558,8 +511,7 @@ pub async fn save_step(
     }
     if !errors.is_empty() {
         let token = csrf
-            .authenticity_token()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("csrf: {e:?}")))?;
+            .authenticity_token()?;
         let markup = render_step(lang, &def, &draft, &step, &token, &errors, &pairs);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, csrf, markup).into_response());
     }
@@ -723,8 +675,7 @@ pub async fn review(
         return Ok(already_submitted(lang, &jar).into_response());
     }
     let token = csrf
-        .authenticity_token()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csrf: {e:?}")))?;
+        .authenticity_token()?;
     let markup = render_review(lang, &def, &draft, &token, &Errors::new());
     Ok((csrf, markup).into_response())
 }
@@ -827,8 +778,7 @@ pub async fn submit(
     }
     if !errors.is_empty() {
         let token = csrf
-            .authenticity_token()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("csrf: {e:?}")))?;
+            .authenticity_token()?;
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             csrf,
@@ -862,7 +812,7 @@ pub async fn submit(
             );
             Ok((headers, Redirect::to(&format!("/r/{}", done.token))).into_response())
         }
-        Err(AppError::Conflict(_)) => Ok(already_submitted(lang, &jar).into_response()),
-        Err(e) => Err(e),
+        Err(crate::usecases::Error::Conflict(_)) => Ok(already_submitted(lang, &jar).into_response()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -1,16 +1,16 @@
-//! Submitting a response: the one path shared by the pages and the JSON API. Validate against the
-//! definition, drop answers to irrelevant questions, score, choose the roadmap, store it all in
-//! one transaction.
+//! Submitting a response: the one path shared by the pages and the JSON API. Check it against
+//! the questionnaire and the contact rules, assess it as of today, store it all in one
+//! transaction.
 
-use chrono::Utc;
 use uuid::Uuid;
 
+use super::{App, Error, Result};
 use crate::db::submissions::{self, NewSubmission};
-use crate::domain::facts::Derived;
+use crate::domain::assessment::{Assessment, assess};
+use crate::domain::contact::contact_errors;
 use crate::domain::questionnaire::ConsentPurpose;
-use crate::domain::validate::{Scope, clean, validate};
-use crate::domain::{Contact, Definition, Lang, Roadmap, ScoreResult, Submission, roadmap, score};
-use crate::web::{AppError, AppResult, AppState};
+use crate::domain::validate::{FieldError, Scope, validate};
+use crate::domain::{Contact, Definition, Lang, Roadmap, ScoreResult, Submission};
 
 pub struct Submitted {
     pub response_id: Uuid,
@@ -19,26 +19,34 @@ pub struct Submitted {
     pub roadmap: Roadmap,
 }
 
+/// Every problem with a whole response: its answers, and how the firm may be reached.
+pub fn response_errors(def: &Definition, submission: &Submission, contact: &Contact) -> Vec<FieldError> {
+    let mut errors = validate(def, submission, Scope::Everything);
+    errors.extend(contact_errors(contact, &submission.consents));
+    errors
+}
+
 /// `draft`: the web draft being submitted; `None` for the API (a new response).
 pub async fn submit_response(
-    state: &AppState,
+    app: &App,
     def: &Definition,
     draft: Option<Uuid>,
     submission: &Submission,
     contact: &Contact,
     lang: Lang,
     channel: &str,
-) -> AppResult<Submitted> {
-    let errors = validate(def, submission, Scope::Everything);
+) -> Result<Submitted> {
+    let errors = response_errors(def, submission, contact);
     if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+        return Err(Error::Invalid(errors));
     }
-    let submission = clean(def, submission);
-    let now = Utc::now();
-    let today = now.date_naive();
-    let result = score(def, &submission);
-    let roadmap = roadmap(def, &submission, &result, today);
-    let size_class = Derived::compute(def, &submission, today).size_class;
+    let now = app.clock.now();
+    let Assessment {
+        submission,
+        result,
+        roadmap,
+        size_class,
+    } = assess(def, submission, app.clock.today());
     let email_report_to = contact
         .email
         .clone()
@@ -59,9 +67,9 @@ pub async fn submit_response(
         },
     );
     let response_id = rows.id;
-    state.submissions.submit(rows).await?;
+    app.submissions.submit(rows).await?;
     if email_report_to.is_some() {
-        state.outbox_wakeup.notify_one();
+        app.outbox_wakeup.notify_one();
     }
     Ok(Submitted {
         response_id,

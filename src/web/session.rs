@@ -9,9 +9,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 
-use super::backend::{ABSOLUTE_TIMEOUT, AuthSession};
-use super::{Role, session_keys};
+use crate::auth::backend::{ABSOLUTE_TIMEOUT, AuthSession};
+use crate::auth::session_keys;
 use crate::db::accounts::Account;
+use crate::domain::Role;
 use crate::web::{ApiError, AppError};
 
 fn auth_session(parts: &Parts) -> Result<AuthSession, AppError> {

@@ -8,9 +8,10 @@ use rand::{Rng, SeedableRng};
 use sea_orm::DatabaseConnection;
 
 use crate::db::submissions::{self, NewSubmission, SubmissionRows};
-use crate::domain::facts::Derived;
+use crate::domain::assessment::{Assessment, assess};
 use crate::domain::questionnaire::{ConsentPurpose, ProfileKind, QuestionKind};
-use crate::domain::{Answer, Contact, Definition, Lang, ProfileValue, Submission, roadmap, score};
+use crate::domain::{Answer, Contact, Definition, Lang, ProfileValue, Submission};
+use crate::usecases::clock::vietnam_date;
 
 /// Provinces of the pilot programmes come up more often, as they would in real use.
 const FOCUS_PROVINCES: [&str; 2] = ["hai-phong", "hung-yen"];
@@ -122,7 +123,7 @@ pub async fn seed_demo(
     def: &Definition,
     count: u64,
     seed: u64,
-    progress: impl Fn(u64, u64),
+    mut progress: impl FnMut(u64, u64),
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now();
@@ -130,11 +131,12 @@ pub async fn seed_demo(
     for i in 0..count {
         let sub = synthetic_submission(def, &mut rng, i + 1);
         let submitted_at = now - Duration::minutes(rng.random_range(0..(365 * 24 * 60)));
-        let sub = crate::domain::validate::clean(def, &sub);
-        let result = score(def, &sub);
-        let today = submitted_at.date_naive();
-        let plan = roadmap(def, &sub, &result, today);
-        let size_class = Derived::compute(def, &sub, today).size_class;
+        let Assessment {
+            submission: sub,
+            result,
+            roadmap: plan,
+            size_class,
+        } = assess(def, &sub, vietnam_date(submitted_at));
         // Demo firms never get e-mail: no contact details at all.
         let contact = Contact::default();
         let lang = if rng.random_bool(0.85) {
@@ -161,7 +163,7 @@ pub async fn seed_demo(
         if batch.len() == DEMO_BATCH || i + 1 == count {
             write(db, &mut batch).await?;
         }
-        if (i + 1) % 1000 == 0 || i + 1 == count {
+        if (i + 1) % 100 == 0 || i + 1 == count {
             progress(i + 1, count);
         }
     }
@@ -198,7 +200,7 @@ mod tests {
             let sub = synthetic_submission(&def, &mut rng, i);
             let errors = validate(&def, &sub, Scope::Everything);
             assert!(errors.is_empty(), "{errors:?}");
-            levels.insert(score(&def, &sub).level);
+            levels.insert(crate::domain::score(&def, &sub).level);
         }
         assert!(levels.len() >= 3, "levels {levels:?}");
     }
