@@ -15,7 +15,7 @@ use crate::web::session::ApiUser;
 use crate::db::stats;
 use crate::domain::privacy::{MIN_GROUP, shown};
 use crate::web::error::ApiResult;
-use crate::web::pages::dashboard::{FilterProblem, StatsQuery, stats_filter};
+use crate::web::pages::console::dashboard::{FilterProblem, StatsQuery, stats_filter};
 use crate::web::{ApiError, AppError, AppState};
 
 fn round1(x: f64) -> f64 {

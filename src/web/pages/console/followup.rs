@@ -8,7 +8,7 @@ use axum::response::Response;
 use maud::html;
 use uuid::Uuid;
 
-use super::console::{Console, current_definition, province_name, reference};
+use super::{Console, current_definition, province_name, reference};
 use crate::domain::Role;
 use crate::db;
 use crate::db::audit::{self, Event, action};

@@ -1,6 +1,16 @@
-//! The signed-in area's shell, shared by the dashboard, follow-up, admin and account pages:
+//! The console: the signed-in area of city and province staff (the dashboard), support
+//! agencies (follow-up) and admins, and everyone's own account and sign-in. Its shell is shared:
 //! a [`Console`] extractor bundles the account, language, CSRF token and client address, and
 //! renders pages with the top bar (person, role, sign-out) and the navigation.
+
+pub mod account;
+pub mod admin;
+pub mod dashboard;
+pub mod followup;
+pub mod mail_queue;
+
+use axum::Router;
+use axum::routing::{get, post};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -16,6 +26,34 @@ use crate::web::lang::PageLang;
 use crate::web::security::ClientAddr;
 use crate::web::views::layout::{page_with, t};
 use crate::web::{AppResult, AppState};
+
+/// Every console route; each handler checks the role it needs.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/logout", post(account::logout))
+        .route(
+            "/account/password",
+            get(account::account_page).post(account::change_password),
+        )
+        .route(
+            "/account/sign-out-everywhere",
+            post(account::sign_out_everywhere),
+        )
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/followup", get(followup::list_leads))
+        .route("/followup/{id}", get(followup::show_lead))
+        .route("/admin", get(admin::admin_page))
+        .route("/admin/accounts", post(admin::create_account))
+        .route("/admin/accounts/{id}/role", post(admin::change_role))
+        .route("/admin/accounts/{id}/disable", post(admin::disable_account))
+        .route("/admin/accounts/{id}/enable", post(admin::enable_account))
+        .route("/admin/agencies", post(admin::save_agency))
+        .route("/admin/audit", get(admin::audit_page))
+        .route("/admin/mail", get(mail_queue::mail_queue))
+        .route("/admin/mail/{id}/retry", post(mail_queue::retry_mail))
+        .route("/metrics", get(crate::web::metrics::protected_metrics))
+}
 
 pub struct Console {
     pub user: SignedIn,

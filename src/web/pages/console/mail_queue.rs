@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::domain::Role;
 use crate::db::audit::{self, Event};
 use crate::db::outbox::{self, Status};
-use crate::web::pages::console::Console;
+use super::Console;
 use crate::web::{AppError, AppResult, AppState};
 
 const SHOWN: u64 = 200;

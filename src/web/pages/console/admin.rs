@@ -8,7 +8,7 @@ use axum_extra::extract::Form as MultiForm;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::console::{Console, error_summary, province_name, reference, role_name};
+use super::{Console, error_summary, province_name, reference, role_name};
 use crate::auth::accounts::{BARRIER_IDS, ScopeInput};
 use crate::usecases::{
     self,

@@ -8,7 +8,7 @@ use axum_csrf::CsrfToken;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::console::{Console, error_summary, home_for};
+use super::{Console, error_summary, home_for};
 use crate::web::session::safe_next;
 use crate::auth::sign_in::{self, Outcome, PasswordChange};
 use crate::auth::{AuthSession, Credentials};
@@ -284,7 +284,7 @@ fn account_view(
         (error_summary(lang, problems))
         dl.summary-list {
             div { dt { (t(lang, "E-mail", "E-mail")) } dd { (console.account().email) } }
-            div { dt { (t(lang, "Vai trò", "Role")) } dd { (super::console::role_name(lang, console.account().role)) } }
+            div { dt { (t(lang, "Vai trò", "Role")) } dd { (super::role_name(lang, console.account().role)) } }
             @if let Some(p) = &console.account().province {
                 div { dt { (t(lang, "Giới hạn theo tỉnh", "Limited to province")) } dd { (p) } }
             }

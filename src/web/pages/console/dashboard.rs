@@ -7,7 +7,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::console::{Console, current_definition, error_summary, province_name, reference};
+use super::{Console, current_definition, error_summary, province_name, reference};
 use crate::domain::Role;
 use crate::db::accounts::Account;
 use crate::db::stats::{self, Filter, Group, Summary};
