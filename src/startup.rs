@@ -74,6 +74,8 @@ impl Application {
             Some(_) => settings.base_url(),
             None => format!("http://{}", listener.local_addr()?),
         };
+        // Before the first request is counted: one recorder per process, whichever app is first.
+        crate::web::metrics::install();
         let state = AppState::new(Arc::new(App {
             submissions: crate::db::submissions::SubmissionQueue::start(db.clone()),
             db,

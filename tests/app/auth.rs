@@ -1,6 +1,6 @@
 //! Accounts, roles and protection, proved against the real server: sign-in without user
 //! enumeration, session fixation, CSRF, cross-site requests, brute force, role and object
-//! checks (IDOR), expiry, the admin pages, the command line, headers and metrics.
+//! checks (IDOR), expiry, the admin pages, headers and metrics.
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -10,12 +10,14 @@ use dxready::auth::Role;
 use dxready::db::accounts::{AccountFields, AgencyFields};
 use dxready::domain::questionnaire::{ConsentPurpose, extreme_submission};
 use dxready::domain::{Contact, Lang, ProfileValue};
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
 use uuid::Uuid;
 
 use crate::db_test;
-use crate::helpers::{Backend, TestApp, browser, hidden_input, repo_path};
+use crate::helpers::{
+    Backend, TestApp, browser, csrf, get, hidden_input, location, post_form, sign_in, text,
+};
 
 const PASSWORD: &str = "correct horse battery";
 const REFUSED_VI: &str = "E-mail hoặc mật khẩu không đúng";
@@ -108,60 +110,12 @@ async fn submit_response(
 
 // ---------- HTTP helpers ----------
 
-async fn get(app: &TestApp, client: &Client, path: &str) -> Response {
-    client.get(app.url(path)).send().await.expect("GET")
-}
-
-async fn text(res: Response) -> (StatusCode, String) {
-    let status = res.status();
-    (status, res.text().await.expect("body"))
-}
-
-/// The CSRF token of a page's forms (the page sets the matching cookie).
-async fn csrf(app: &TestApp, client: &Client, path: &str) -> String {
-    let (status, body) = text(get(app, client, path).await).await;
-    assert!(status.is_success(), "GET {path}: {status}");
-    hidden_input(&body, "csrf_token").expect("csrf_token on the page")
-}
-
-async fn post_form(app: &TestApp, client: &Client, path: &str, form: &[(&str, &str)]) -> Response {
-    client
-        .post(app.url(path))
-        .form(form)
-        .send()
-        .await
-        .expect("POST")
-}
-
-async fn sign_in(app: &TestApp, client: &Client, email: &str, password: &str) -> Response {
-    let token = csrf(app, client, "/login").await;
-    post_form(
-        app,
-        client,
-        "/login",
-        &[
-            ("email", email),
-            ("password", password),
-            ("csrf_token", &token),
-        ],
-    )
-    .await
-}
-
 /// A fresh browser signed in as `email`.
 async fn signed_in(app: &TestApp, email: &str) -> Client {
     let client = browser();
     let res = sign_in(app, &client, email, PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
     client
-}
-
-fn location(res: &Response) -> String {
-    res.headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// The value a response sets for `name`, if it sets one.
@@ -1228,252 +1182,6 @@ async fn an_admin_creates_disables_and_re_roles_accounts(app: TestApp) {
     let _ = app.stop().await;
 }
 db_test!(an_admin_creates_disables_and_re_roles_accounts);
-
-// ---------- command line ----------
-
-fn dxready_cli(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dxready"))
-        .args(args)
-        .env("DXREADY_DATABASE_URL", &app.settings.database.database_url)
-        .env("DXREADY_QUESTIONNAIRES", repo_path("questionnaires"))
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run dxready");
-    // The command may exit before reading (a usage error): a closed pipe is fine.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-async fn the_command_line_adds_agencies_and_users(app: TestApp) {
-    let out = dxready_cli(
-        &app,
-        &[
-            "agency",
-            "add",
-            "--slug",
-            "hy-center",
-            "--name",
-            "Hưng Yên SME Center",
-            "--provinces",
-            "hung-yen, hai-phong",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let agency = dxready::db::accounts::find_agency_by_slug(&app.state.db, "hy-center")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(agency.barriers.len(), 5, "all barriers when none are given");
-
-    let out = dxready_cli(
-        &app,
-        &[
-            "agency",
-            "add",
-            "--slug",
-            "x",
-            "--name",
-            "X",
-            "--provinces",
-            "atlantis",
-        ],
-        "",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("atlantis") && err.contains("hai-phong"),
-        "names the bad one and the good ones: {err}"
-    );
-    let out = dxready_cli(
-        &app,
-        &[
-            "agency",
-            "add",
-            "--slug",
-            "x",
-            "--name",
-            "X",
-            "--provinces",
-            "hue",
-            "--barriers",
-            "luck",
-        ],
-        "",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("awareness, cost, staffing, security, roadmap")
-    );
-
-    let out = dxready_cli(
-        &app,
-        &[
-            "user",
-            "add",
-            "--email",
-            "Agent@HY.vn",
-            "--role",
-            "agency",
-            "--agency",
-            "hy-center",
-            "--password-stdin",
-        ],
-        "cli password 123\n",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("created account agent@hy.vn"));
-    let res = sign_in(&app, &browser(), "agent@hy.vn", "cli password 123").await;
-    assert_eq!(location(&res), "/followup");
-
-    // Again: an update (new role, scope and password), not a second account.
-    let out = dxready_cli(
-        &app,
-        &[
-            "user",
-            "add",
-            "--email",
-            "agent@hy.vn",
-            "--role",
-            "staff",
-            "--province",
-            "hung-yen",
-            "--password-stdin",
-        ],
-        "second password 1",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("updated account"));
-    let account = dxready::db::accounts::find_account_by_email(&app.state.db, "agent@hy.vn")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (account.role, account.province.as_deref(), account.agency_id),
-        (Role::Staff, Some("hung-yen"), None)
-    );
-    assert_eq!(
-        sign_in(&app, &browser(), "agent@hy.vn", "second password 1")
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
-
-    for (args, why) in [
-        (
-            vec![
-                "user",
-                "add",
-                "--email",
-                "a@b.vn",
-                "--role",
-                "boss",
-                "--password-stdin",
-            ],
-            "role",
-        ),
-        (
-            vec![
-                "user",
-                "add",
-                "--email",
-                "a@b.vn",
-                "--role",
-                "agency",
-                "--password-stdin",
-            ],
-            "agency",
-        ),
-        (
-            vec![
-                "user",
-                "add",
-                "--email",
-                "a@b.vn",
-                "--role",
-                "agency",
-                "--agency",
-                "none-such",
-                "--password-stdin",
-            ],
-            "none-such",
-        ),
-        (
-            vec![
-                "user",
-                "add",
-                "--email",
-                "a@b.vn",
-                "--role",
-                "staff",
-                "--province",
-                "atlantis",
-                "--password-stdin",
-            ],
-            "atlantis",
-        ),
-        (
-            vec![
-                "user",
-                "add",
-                "--email",
-                "not-an-email",
-                "--role",
-                "admin",
-                "--password-stdin",
-            ],
-            "e-mail",
-        ),
-    ] {
-        let out = dxready_cli(&app, &args, "good password 1\n");
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
-        assert!(err.contains(why), "{args:?}: {err}");
-    }
-    let out = dxready_cli(
-        &app,
-        &[
-            "user",
-            "add",
-            "--email",
-            "a@b.vn",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        "short\n",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let out = dxready_cli(
-        &app,
-        &["user", "add", "--email", "a@b.vn", "--role", "admin"],
-        "good password 1\n",
-    );
-    assert!(
-        !out.status.success(),
-        "the password never comes from anywhere but stdin"
-    );
-    let _ = app.stop().await;
-}
-db_test!(the_command_line_adds_agencies_and_users);
 
 // ---------- headers and metrics ----------
 

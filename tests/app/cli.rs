@@ -1,8 +1,14 @@
-//! The `dxready` binary as an operator uses it.
+//! The `dxready` binary as an operator uses it: seed-demo, migrate, serve's start-up checks,
+//! and adding agencies and users (checked by signing in as them).
 
 use std::process::Command;
 
+use dxready::auth::Role;
+use reqwest::StatusCode;
 use sea_orm::{EntityTrait, PaginatorTrait};
+
+use crate::db_test;
+use crate::helpers::{TestApp, browser, location, repo_path, sign_in};
 
 fn dxready() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dxready"));
@@ -115,3 +121,247 @@ fn migrate_creates_the_schema_and_serve_refuses_broken_questionnaires() {
         "{stderr}"
     );
 }
+
+fn dxready_cli(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = dxready()
+        .args(args)
+        .env("DXREADY_DATABASE_URL", &app.settings.database.database_url)
+        .env("DXREADY_QUESTIONNAIRES", repo_path("questionnaires"))
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run dxready");
+    // The command may exit before reading (a usage error): a closed pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+async fn the_command_line_adds_agencies_and_users(app: TestApp) {
+    let out = dxready_cli(
+        &app,
+        &[
+            "agency",
+            "add",
+            "--slug",
+            "hy-center",
+            "--name",
+            "Hưng Yên SME Center",
+            "--provinces",
+            "hung-yen, hai-phong",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let agency = dxready::db::accounts::find_agency_by_slug(&app.state.db, "hy-center")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(agency.barriers.len(), 5, "all barriers when none are given");
+
+    let out = dxready_cli(
+        &app,
+        &[
+            "agency",
+            "add",
+            "--slug",
+            "x",
+            "--name",
+            "X",
+            "--provinces",
+            "atlantis",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("atlantis") && err.contains("hai-phong"),
+        "names the bad one and the good ones: {err}"
+    );
+    let out = dxready_cli(
+        &app,
+        &[
+            "agency",
+            "add",
+            "--slug",
+            "x",
+            "--name",
+            "X",
+            "--provinces",
+            "hue",
+            "--barriers",
+            "luck",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("awareness, cost, staffing, security, roadmap")
+    );
+
+    let out = dxready_cli(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Agent@HY.vn",
+            "--role",
+            "agency",
+            "--agency",
+            "hy-center",
+            "--password-stdin",
+        ],
+        "cli password 123\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created account agent@hy.vn"));
+    let res = sign_in(&app, &browser(), "agent@hy.vn", "cli password 123").await;
+    assert_eq!(location(&res), "/followup");
+
+    // Again: an update (new role, scope and password), not a second account.
+    let out = dxready_cli(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "agent@hy.vn",
+            "--role",
+            "staff",
+            "--province",
+            "hung-yen",
+            "--password-stdin",
+        ],
+        "second password 1",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("updated account"));
+    let account = dxready::db::accounts::find_account_by_email(&app.state.db, "agent@hy.vn")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (account.role, account.province.as_deref(), account.agency_id),
+        (Role::Staff, Some("hung-yen"), None)
+    );
+    assert_eq!(
+        sign_in(&app, &browser(), "agent@hy.vn", "second password 1")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    for (args, why) in [
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "a@b.vn",
+                "--role",
+                "boss",
+                "--password-stdin",
+            ],
+            "role",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "a@b.vn",
+                "--role",
+                "agency",
+                "--password-stdin",
+            ],
+            "agency",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "a@b.vn",
+                "--role",
+                "agency",
+                "--agency",
+                "none-such",
+                "--password-stdin",
+            ],
+            "none-such",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "a@b.vn",
+                "--role",
+                "staff",
+                "--province",
+                "atlantis",
+                "--password-stdin",
+            ],
+            "atlantis",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "not-an-email",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ],
+            "e-mail",
+        ),
+    ] {
+        let out = dxready_cli(&app, &args, "good password 1\n");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+        assert!(err.contains(why), "{args:?}: {err}");
+    }
+    let out = dxready_cli(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@b.vn",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = dxready_cli(
+        &app,
+        &["user", "add", "--email", "a@b.vn", "--role", "admin"],
+        "good password 1\n",
+    );
+    assert!(
+        !out.status.success(),
+        "the password never comes from anywhere but stdin"
+    );
+    let _ = app.stop().await;
+}
+db_test!(the_command_line_adds_agencies_and_users);
