@@ -312,7 +312,13 @@ async fn agency_add(args: AgencyAdd) -> anyhow::Result<ExitCode> {
         barriers: &barriers,
     };
     // Checked before the database is opened, so a typo costs nothing.
-    if let Err(e) = accounts::agency_fields(&reference, request.slug, request.name, &provinces, &barriers) {
+    if let Err(e) = accounts::agency_fields(
+        &reference,
+        request.slug,
+        request.name,
+        &provinces,
+        &barriers,
+    ) {
         return Ok(refuse(e));
     }
     let db = crate::db::connect(&args.database.database_url).await?;

@@ -96,7 +96,12 @@ impl Actor {
     }
 
     /// The event of this actor doing `action` to `object`.
-    pub fn event(&self, action: &'static str, object: Option<String>, detail: Option<String>) -> Event {
+    pub fn event(
+        &self,
+        action: &'static str,
+        object: Option<String>,
+        detail: Option<String>,
+    ) -> Event {
         Event {
             user_id: self.user_id,
             actor: self.name.clone(),

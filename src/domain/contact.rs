@@ -73,12 +73,21 @@ mod tests {
         let names = |errors: Vec<FieldError>| -> Vec<String> {
             errors.iter().map(|e| e.field.api_name()).collect()
         };
-        assert_eq!(names(contact_errors(&contact(None, None), &email)), ["contact.email"]);
-        assert_eq!(names(contact_errors(&contact(None, None), &followup)), ["contact.phone"]);
+        assert_eq!(
+            names(contact_errors(&contact(None, None), &email)),
+            ["contact.email"]
+        );
+        assert_eq!(
+            names(contact_errors(&contact(None, None), &followup)),
+            ["contact.phone"]
+        );
         assert!(contact_errors(&contact(None, Some("0912 345 678")), &followup).is_empty());
         assert!(contact_errors(&contact(None, None), &BTreeSet::new()).is_empty());
         assert_eq!(
-            names(contact_errors(&contact(Some("not-an-address"), Some("12")), &BTreeSet::new())),
+            names(contact_errors(
+                &contact(Some("not-an-address"), Some("12")),
+                &BTreeSet::new()
+            )),
             ["contact.email", "contact.phone"]
         );
     }

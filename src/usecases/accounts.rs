@@ -86,7 +86,12 @@ pub async fn save_account(
         action::ACCOUNT_UPDATED
     };
     actor
-        .record(db, what, Some(account.email.clone()), Some(describe_scope(&account)))
+        .record(
+            db,
+            what,
+            Some(account.email.clone()),
+            Some(describe_scope(&account)),
+        )
         .await?;
     Ok((account, created))
 }
@@ -123,7 +128,12 @@ pub async fn save_agency(
         agency.barriers.join(",")
     );
     actor
-        .record(db, action::AGENCY_SAVED, Some(agency.slug.clone()), Some(detail))
+        .record(
+            db,
+            action::AGENCY_SAVED,
+            Some(agency.slug.clone()),
+            Some(detail),
+        )
         .await?;
     Ok((agency, created))
 }
@@ -141,9 +151,18 @@ pub async fn change_role(
     let updated = db::accounts::find_account(db, account.id)
         .await?
         .ok_or(Error::NotFound)?;
-    let detail = format!("{} -> {}", describe_scope(account), describe_scope(&updated));
+    let detail = format!(
+        "{} -> {}",
+        describe_scope(account),
+        describe_scope(&updated)
+    );
     actor
-        .record(db, action::ACCOUNT_UPDATED, Some(account.email.clone()), Some(detail))
+        .record(
+            db,
+            action::ACCOUNT_UPDATED,
+            Some(account.email.clone()),
+            Some(detail),
+        )
         .await?;
     Ok(updated)
 }
@@ -164,6 +183,8 @@ pub async fn set_disabled(
     } else {
         action::ACCOUNT_ENABLED
     };
-    actor.record(db, what, Some(account.email.clone()), None).await?;
+    actor
+        .record(db, what, Some(account.email.clone()), None)
+        .await?;
     Ok(())
 }

@@ -20,7 +20,11 @@ pub struct Submitted {
 }
 
 /// Every problem with a whole response: its answers, and how the firm may be reached.
-pub fn response_errors(def: &Definition, submission: &Submission, contact: &Contact) -> Vec<FieldError> {
+pub fn response_errors(
+    def: &Definition,
+    submission: &Submission,
+    contact: &Contact,
+) -> Vec<FieldError> {
     let mut errors = validate(def, submission, Scope::Everything);
     errors.extend(contact_errors(contact, &submission.consents));
     errors

@@ -45,8 +45,14 @@ mod tests {
     fn today_is_the_vietnamese_date() {
         // 18:00 UTC on 31 December is already 1 January in Hải Phòng.
         let at = Utc.with_ymd_and_hms(2026, 12, 31, 18, 0, 0).unwrap();
-        assert_eq!(Clock::Fixed(at).today(), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        assert_eq!(
+            Clock::Fixed(at).today(),
+            NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
+        );
         let at = Utc.with_ymd_and_hms(2026, 12, 31, 16, 59, 59).unwrap();
-        assert_eq!(Clock::Fixed(at).today(), NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
+        assert_eq!(
+            Clock::Fixed(at).today(),
+            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
+        );
     }
 }

@@ -33,7 +33,12 @@ pub async fn delete_personal_data(
 ) -> Result<()> {
     responses::delete_response(db, response_id).await?;
     actor
-        .record(db, action::DATA_DELETED, Some(response_id.to_string()), None)
+        .record(
+            db,
+            action::DATA_DELETED,
+            Some(response_id.to_string()),
+            None,
+        )
         .await?;
     Ok(())
 }

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 
 use crate::db;
-use crate::domain::{Lang, Text};
 use crate::domain::validate::FieldError;
+use crate::domain::{Lang, Text};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

@@ -24,9 +24,9 @@ use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use crate::usecases::App;
 pub use error::{ApiError, AppError, AppResult};
 pub use state::AppState;
-pub use crate::usecases::App;
 
 /// Largest request body accepted anywhere (a full submission is a few KB).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -38,9 +38,7 @@ pub fn router(state: AppState) -> Router {
     let with_sessions = Router::new()
         .merge(pages::router(&state.settings))
         .nest("/api/v1", api::router(&state.settings))
-        .layer(axum::middleware::from_fn(
-            session::enforce_session_lifetime,
-        ))
+        .layer(axum::middleware::from_fn(session::enforce_session_lifetime))
         .layer(crate::auth::layer(state.db.clone(), https));
     Router::new()
         .merge(with_sessions)

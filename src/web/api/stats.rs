@@ -10,12 +10,12 @@ use axum::Json;
 use axum::extract::{Query, State};
 use serde_json::{Value, json};
 
-use crate::domain::Role;
-use crate::web::session::ApiUser;
 use crate::db::stats;
+use crate::domain::Role;
 use crate::domain::privacy::{MIN_GROUP, shown};
 use crate::web::error::ApiResult;
 use crate::web::pages::console::dashboard::{FilterProblem, StatsQuery, stats_filter};
+use crate::web::session::ApiUser;
 use crate::web::{ApiError, AppError, AppState};
 
 fn round1(x: f64) -> f64 {

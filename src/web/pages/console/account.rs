@@ -9,12 +9,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{Console, error_summary, home_for};
-use crate::web::session::safe_next;
 use crate::auth::sign_in::{self, Outcome, PasswordChange};
 use crate::auth::{AuthSession, Credentials};
 use crate::domain::Lang;
 use crate::web::lang::PageLang;
 use crate::web::security::ClientAddr;
+use crate::web::session::safe_next;
 use crate::web::views::layout::{page_with, t};
 use crate::web::{AppResult, AppState};
 
@@ -58,8 +58,7 @@ pub async fn login(
     mut auth: AuthSession,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    token
-        .verify(&form.csrf_token)?;
+    token.verify(&form.csrf_token)?;
     let next = safe_next(Some(&form.next)).map(str::to_string);
     let email: String = form.email.chars().take(254).collect();
     let creds = Credentials {
@@ -158,8 +157,7 @@ pub async fn logout(
     mut auth: AuthSession,
     Form(form): Form<CsrfForm>,
 ) -> AppResult<Redirect> {
-    token
-        .verify(&form.csrf_token)?;
+    token.verify(&form.csrf_token)?;
     sign_in::sign_out(&state.db, &mut auth, addr).await?;
     Ok(Redirect::to("/login"))
 }

@@ -10,16 +10,16 @@ use serde::Deserialize;
 
 use super::{Console, error_summary, province_name, reference, role_name};
 use crate::auth::accounts::{BARRIER_IDS, ScopeInput};
+use crate::db;
+use crate::db::accounts::{Account, Agency};
+use crate::db::audit::{self, action};
+use crate::domain::Lang;
+use crate::domain::Role;
+use crate::domain::reference::Reference;
 use crate::usecases::{
     self,
     accounts::{AccountRequest, AgencyRequest, IfExists, save_account},
 };
-use crate::domain::Role;
-use crate::db::accounts::{Account, Agency};
-use crate::db::audit::{self, action};
-use crate::db;
-use crate::domain::Lang;
-use crate::domain::reference::Reference;
 use crate::web::dates::{day_range, parse_day, vn_time};
 use crate::web::views::layout::t;
 use crate::web::{AppError, AppResult, AppState};
@@ -89,17 +89,30 @@ pub async fn create_account(
             province: Some(&form.province),
         },
     };
-    match save_account(&state.db, &reference, &console.actor(), request, IfExists::Refuse).await {
+    match save_account(
+        &state.db,
+        &reference,
+        &console.actor(),
+        request,
+        IfExists::Refuse,
+    )
+    .await
+    {
         Ok(_) => {}
         Err(usecases::Error::Refused(problem)) => {
             let problem = problem.get(console.lang).to_string();
-            return render(&state, &console, StatusCode::UNPROCESSABLE_ENTITY, &[problem]).await;
+            return render(
+                &state,
+                &console,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &[problem],
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     }
     Ok(Redirect::to("/admin#accounts").into_response())
 }
-
 
 #[derive(Deserialize)]
 pub struct RoleForm {
@@ -148,7 +161,13 @@ pub async fn change_role(
         Ok(_) => {}
         Err(usecases::Error::Refused(problem)) => {
             let problem = format!("{}: {}", account.email, problem.get(console.lang));
-            return render(&state, &console, StatusCode::UNPROCESSABLE_ENTITY, &[problem]).await;
+            return render(
+                &state,
+                &console,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &[problem],
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -228,7 +247,13 @@ pub async fn save_agency(
         Ok(_) => {}
         Err(usecases::Error::Refused(problem)) => {
             let problem = problem.get(console.lang).to_string();
-            return render(&state, &console, StatusCode::UNPROCESSABLE_ENTITY, &[problem]).await;
+            return render(
+                &state,
+                &console,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &[problem],
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     }

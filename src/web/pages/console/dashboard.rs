@@ -8,11 +8,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{Console, current_definition, error_summary, province_name, reference};
-use crate::domain::Role;
 use crate::db::accounts::Account;
 use crate::db::stats::{self, Filter, Group, Summary};
-use crate::domain::privacy;
 use crate::domain::Lang;
+use crate::domain::Role;
+use crate::domain::privacy;
 use crate::domain::reference::Reference;
 use crate::web::dates::{day_range, parse_day};
 use crate::web::views::layout::{number, t};

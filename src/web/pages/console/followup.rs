@@ -9,10 +9,10 @@ use maud::html;
 use uuid::Uuid;
 
 use super::{Console, current_definition, province_name, reference};
-use crate::domain::Role;
 use crate::db;
 use crate::db::audit::{self, Event, action};
 use crate::db::leads::{self, Scope};
+use crate::domain::Role;
 use crate::web::dates::vn_date;
 use crate::web::views::layout::{number, t};
 use crate::web::{AppError, AppResult, AppState};

@@ -6,10 +6,10 @@ use axum_extra::extract::Form;
 use maud::html;
 use serde::Deserialize;
 
-use crate::domain::Role;
+use super::Console;
 use crate::db::audit::{self, Event};
 use crate::db::outbox::{self, Status};
-use super::Console;
+use crate::domain::Role;
 use crate::web::{AppError, AppResult, AppState};
 
 const SHOWN: u64 = 200;

@@ -18,12 +18,12 @@ use axum::response::{IntoResponse, Response};
 use axum_csrf::CsrfToken;
 use maud::{Markup, html};
 
-use crate::domain::Role;
-use crate::web::session::SignedIn;
 use crate::db::accounts::Account;
 use crate::domain::Lang;
+use crate::domain::Role;
 use crate::web::lang::PageLang;
 use crate::web::security::ClientAddr;
+use crate::web::session::SignedIn;
 use crate::web::views::layout::{page_with, t};
 use crate::web::{AppResult, AppState};
 

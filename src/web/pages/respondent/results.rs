@@ -6,9 +6,9 @@ use axum_csrf::CsrfToken;
 use axum_extra::extract::Form;
 use maud::html;
 
+use crate::db::audit::Actor;
 use crate::db::responses::{self, StoredResult};
 use crate::db::tokens::looks_like_token;
-use crate::db::audit::Actor;
 use crate::domain::questionnaire::ConsentPurpose;
 use crate::usecases::consent;
 use crate::web::lang::PageLang;
@@ -99,8 +99,7 @@ pub async fn withdraw_page(
     csrf: CsrfToken,
 ) -> AppResult<Response> {
     let stored = load(&state, &token).await?;
-    let csrf_value = csrf
-        .authenticity_token()?;
+    let csrf_value = csrf.authenticity_token()?;
     let markup = page_with(
         lang,
         t(
