@@ -36,7 +36,8 @@ fn micro_retailer() -> Submission {
         sub.profile.insert(field.into(), value);
     }
     let one = |v: &str| Answer::One(v.into());
-    let many = |vs: &[&str]| Answer::Many(vs.iter().map(|v| v.to_string()).collect());
+    let many =
+        |vs: &[&str]| Answer::Many(vs.iter().map(std::string::ToString::to_string).collect());
     for (question, answer) in [
         ("p6_obstacles", many(&["cost", "roadmap"])),
         ("p7_goals", many(&["sell_more", "comply"])),
@@ -97,13 +98,13 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let result = score(black_box(&def), black_box(&sub));
             roadmap(&def, &sub, &result, black_box(today))
-        })
+        });
     });
     c.bench_function("score only", |b| {
-        b.iter(|| score(black_box(&def), black_box(&sub)))
+        b.iter(|| score(black_box(&def), black_box(&sub)));
     });
     c.bench_function("roadmap only", |b| {
-        b.iter(|| roadmap(black_box(&def), black_box(&sub), &result, black_box(today)))
+        b.iter(|| roadmap(black_box(&def), black_box(&sub), &result, black_box(today)));
     });
 }
 

@@ -1,9 +1,6 @@
 //! Database schema migrations, applied by `dxready migrate` and at the start of `dxready serve`.
 //! One file per change; never edit a migration that has shipped.
 
-// Iden enums name columns as the database does, so `Questionnaire::QuestionnaireId` is right.
-#![allow(clippy::enum_variant_names)]
-
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_responses;

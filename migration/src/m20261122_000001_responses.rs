@@ -10,7 +10,10 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 #[derive(DeriveIden)]
-#[allow(clippy::enum_variant_names)] // column names, not variants of a concept
+#[expect(
+    clippy::enum_variant_names,
+    reason = "column names, not variants of a concept"
+)]
 enum Questionnaire {
     Table,
     Id,
@@ -232,7 +235,7 @@ impl MigrationTrait for Migration {
             if unique {
                 idx.unique();
             }
-            m.create_index(idx.to_owned()).await?;
+            m.create_index(idx.clone()).await?;
         }
         m.create_index(
             Index::create()

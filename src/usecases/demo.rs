@@ -45,7 +45,7 @@ pub fn synthetic_submission(def: &Definition, rng: &mut StdRng, index: u64) -> S
             ("founded_year", _) => Some(ProfileValue::Number(f64::from(
                 rng.random_range(1995..=2026),
             ))),
-            ("commune", _) | ("former_province", _) => None,
+            ("commune" | "former_province", _) => None,
             (_, ProfileKind::Choice) if !f.options.is_empty() => {
                 (f.required || rng.random_bool(0.5)).then(|| {
                     ProfileValue::Text(

@@ -85,18 +85,17 @@ async fn submit_response(
         )),
         phone: Some("0912 345 678".into()),
     };
-    let result = dxready::domain::score(&def, &sub);
-    let roadmap = dxready::domain::roadmap(&def, &sub, &result, Utc::now().date_naive());
+    let assessed = dxready::domain::assessment::assess(&def, &sub, app.state.clock.today());
     let (id, _token) = dxready::db::submissions::submit(
         &app.state.db,
         None,
         dxready::db::submissions::NewSubmission {
             def: &def,
             lang: Lang::Vi,
-            submission: &sub,
+            submission: &assessed.submission,
             contact: &contact,
-            result: &result,
-            roadmap: &roadmap,
+            result: &assessed.result,
+            roadmap: &assessed.roadmap,
             size_class: Some("micro".into()),
             channel: "web",
             now: Utc::now(),
@@ -1217,7 +1216,7 @@ db_test!(every_response_carries_the_security_headers);
 
 async fn https_sites_get_hsts_and_secure_cookies(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |s| {
-        s.base_url = Some("https://dxready.example".into())
+        s.base_url = Some("https://dxready.example".into());
     })
     .await
     else {
@@ -1309,7 +1308,7 @@ db_test!(metrics_need_an_admin);
 async fn metrics_on_their_own_address(backend: Backend) {
     // Port 0: the app binds it and says where, so no other test can take the port meanwhile.
     let Some(app) = TestApp::spawn_with(backend, |s| {
-        s.metrics_addr = Some("127.0.0.1:0".parse().unwrap())
+        s.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
     })
     .await
     else {

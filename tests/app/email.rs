@@ -145,7 +145,8 @@ async fn report_check(backend: Backend, lang: Lang) {
     let pdf = parsed.part("application/pdf");
     assert!(pdf.contents().starts_with(b"%PDF-"), "a PDF is attached");
     assert_eq!(
-        pdf.content_disposition().map(|d| d.ctype()),
+        pdf.content_disposition()
+            .map(mail_parser::ContentType::ctype),
         Some("attachment")
     );
 

@@ -1,8 +1,6 @@
 //! Realistic request bodies built from the live questionnaire definition, so tests follow the
 //! content instead of hard-coding it.
 
-#![allow(dead_code)]
-
 use serde_json::{Map, Value, json};
 
 #[derive(Clone, Copy, PartialEq, Eq)]

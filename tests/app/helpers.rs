@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use dxready::config::{DatabaseSettings, QuestionnaireSettings, ServeSettings};
 use dxready::db::outbox::{self, OutboxMessage};
 use dxready::db::submissions::{self, NewSubmission};
+use dxready::domain::assessment::assess;
 use dxready::domain::questionnaire::{ConsentPurpose, extreme_submission};
 use dxready::domain::{Contact, Lang, ProfileValue, Submission};
 use dxready::email::WorkerConfig;
@@ -350,9 +351,7 @@ impl TestApp {
         if consent {
             sub.consents.insert(ConsentPurpose::EmailReport);
         }
-        let result = dxready::domain::score(&def, &sub);
-        let today = chrono::Utc::now().date_naive();
-        let roadmap = dxready::domain::roadmap(&def, &sub, &result, today);
+        let assessed = assess(&def, &sub, self.state.clock.today());
         let contact = Contact {
             email: email.map(str::to_string),
             phone: None,
@@ -363,13 +362,13 @@ impl TestApp {
             NewSubmission {
                 def: &def,
                 lang,
-                submission: &sub,
+                submission: &assessed.submission,
                 contact: &contact,
-                result: &result,
-                roadmap: &roadmap,
-                size_class: None,
+                result: &assessed.result,
+                roadmap: &assessed.roadmap,
+                size_class: assessed.size_class.clone(),
                 channel: "web",
-                now: chrono::Utc::now(),
+                now: self.state.clock.now(),
                 email_report_to: email.filter(|_| consent).map(str::to_string),
             },
         )

@@ -11,8 +11,9 @@ use dxready::db::responses;
 use dxready::db::submissions::{
     self, NewSubmission, SubmissionRows, write_batch, write_batch_isolating_failures,
 };
+use dxready::domain::assessment::assess;
 use dxready::domain::questionnaire::extreme_submission;
-use dxready::domain::{Contact, Definition, Lang, roadmap, score};
+use dxready::domain::{Contact, Definition, Lang};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 
@@ -85,19 +86,17 @@ fn definition(app: &TestApp) -> std::sync::Arc<Definition> {
 
 /// The rows of one synthetic submission (best or worst answers), for `draft` if given.
 fn rows(def: &Definition, best: bool, draft: Option<uuid::Uuid>) -> (SubmissionRows, String) {
-    let sub = extreme_submission(def, best);
-    let result = score(def, &sub);
-    let plan = roadmap(def, &sub, &result, Utc::now().date_naive());
+    let assessed = assess(def, &extreme_submission(def, best), Utc::now().date_naive());
     submissions::prepare(
         draft,
         NewSubmission {
             def,
             lang: Lang::Vi,
-            submission: &sub,
+            submission: &assessed.submission,
             contact: &Contact::default(),
-            result: &result,
-            roadmap: &plan,
-            size_class: None,
+            result: &assessed.result,
+            roadmap: &assessed.roadmap,
+            size_class: assessed.size_class.clone(),
             channel: "web",
             now: Utc::now(),
             email_report_to: None,
@@ -137,7 +136,11 @@ async fn a_draft_submitted_twice_in_one_batch_is_stored_once(app: TestApp) {
         .unwrap();
     let (first, first_token) = rows(&def, true, Some(id));
     let (again, again_token) = rows(&def, false, Some(id));
-    let answers = extreme_submission(&def, true).answers.len() as u64;
+    // What is stored: the best answers without those the questionnaire does not ask of this firm.
+    let answers = assess(&def, &extreme_submission(&def, true), Utc::now().date_naive())
+        .submission
+        .answers
+        .len() as u64;
     let outcomes = write_batch(&app.state.db, &[first, again]).await.unwrap();
     assert!(outcomes[0].is_ok());
     assert!(

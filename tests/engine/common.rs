@@ -86,7 +86,7 @@ pub fn one(v: &str) -> Answer {
 }
 
 pub fn many(vs: &[&str]) -> Answer {
-    Answer::Many(vs.iter().map(|v| v.to_string()).collect())
+    Answer::Many(vs.iter().map(std::string::ToString::to_string).collect())
 }
 
 /// The value of the first option of `question` worth exactly `points`.

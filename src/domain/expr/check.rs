@@ -314,7 +314,7 @@ fn check_call(
                                         "`{name}` has no option '{v}' (options: {})",
                                         o.join(", ")
                                     ),
-                                ))
+                                ));
                             }
                             _ => {}
                         }

@@ -174,7 +174,7 @@ impl Parser {
             };
             items.push(Lit { value, offset });
             match self.next() {
-                (Tok::Comma, _) => continue,
+                (Tok::Comma, _) => {}
                 (Tok::RBracket, _) => break,
                 (_, offset) => {
                     return Err(ExprError::new(offset, "expected `,` or `]` in the list"));

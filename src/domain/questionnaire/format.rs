@@ -326,16 +326,13 @@ impl Shape {
             (File, "barrier") => Barrier,
             (File, "rule") => Rule,
             (ProfileField | Question | OptionSet, "option") => Option,
-            (File, "title" | "intro")
-            | (ProfileField, "label" | "hint")
-            | (Dimension, "title" | "description")
-            | (Section, "title" | "intro")
+            (File | Section, "title" | "intro")
+            | (ProfileField | Option, "label" | "hint")
+            | (Dimension | Barrier, "title" | "description")
             | (Question, "text" | "hint" | "min_label" | "max_label" | "unit" | "error")
-            | (Option, "label" | "hint")
             | (Consent, "text" | "hint")
             | (Level, "name" | "meaning" | "gate_explained")
             | (Band, "name")
-            | (Barrier, "title" | "description")
             | (Rule, "title" | "why" | "step") => Text,
             _ => return None,
         };
@@ -382,7 +379,7 @@ pub fn unknown_keys(file: &DeTable<'_>) -> Vec<UnknownKey> {
 
 fn walk(table: &DeTable<'_>, shape: Shape, place: &str, found: &mut Vec<UnknownKey>) {
     let allowed = shape.keys();
-    for (key, value) in table.iter() {
+    for (key, value) in table {
         let name: &str = key.get_ref();
         if !allowed.contains(&name) {
             found.push(UnknownKey {

@@ -635,7 +635,9 @@ impl Checker<'_, '_> {
                     format!(
                         "unknown consent purpose `{}` ({})",
                         c.purpose.get_ref(),
-                        ConsentPurpose::ALL.map(|p| p.as_str()).join(", ")
+                        ConsentPurpose::ALL
+                            .map(super::model::ConsentPurpose::as_str)
+                            .join(", ")
                     ),
                 );
                 continue;
@@ -915,7 +917,10 @@ impl Checker<'_, '_> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the checker threads the file's context through each table"
+    )]
     fn question(
         &mut self,
         q: &QuestionDoc,

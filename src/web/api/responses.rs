@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::Value;
 
-#[allow(unused_imports)] // named in the OpenAPI attribute
 use super::model::ResponseRequest;
 use super::model::{ContactRequest, ErrorJson, ResultJson};
 use crate::db::tokens::looks_like_token;
@@ -85,7 +84,6 @@ fn field_error(name: &str, en: &str) -> FieldError {
 }
 
 /// Turns the JSON body into domain values, naming every field that is wrong (not just the first).
-#[allow(clippy::type_complexity)]
 fn parse_request(value: Value) -> Result<(Lang, Submission, Contact, Vec<FieldError>), AppError> {
     let Value::Object(mut top) = value else {
         return Err(AppError::BadRequest(

@@ -214,7 +214,10 @@ pub fn question(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a form field takes its label, hint, error and value; a struct would only rename them"
+)]
 fn text_input(
     lang: Lang,
     name: &str,

@@ -116,7 +116,6 @@ fn item(lang: Lang, def: &Definition, i: &RoadmapItem, heading: &str) -> Markup 
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn result_page(
     lang: Lang,
     def: &Definition,
