@@ -137,10 +137,14 @@ async fn a_draft_submitted_twice_in_one_batch_is_stored_once(app: TestApp) {
     let (first, first_token) = rows(&def, true, Some(id));
     let (again, again_token) = rows(&def, false, Some(id));
     // What is stored: the best answers without those the questionnaire does not ask of this firm.
-    let answers = assess(&def, &extreme_submission(&def, true), Utc::now().date_naive())
-        .submission
-        .answers
-        .len() as u64;
+    let answers = assess(
+        &def,
+        &extreme_submission(&def, true),
+        Utc::now().date_naive(),
+    )
+    .submission
+    .answers
+    .len() as u64;
     let outcomes = write_batch(&app.state.db, &[first, again]).await.unwrap();
     assert!(outcomes[0].is_ok());
     assert!(

@@ -27,6 +27,20 @@ use crate::web::{AppError, AppResult, AppState};
 /// Entries shown on the audit page at once.
 const AUDIT_PAGE_SIZE: u64 = 200;
 
+/// The admin page again with the reason an input was refused (422), about `whom` if given.
+async fn refused(
+    state: &AppState,
+    console: &Console,
+    whom: Option<&String>,
+    problem: &crate::domain::Text,
+) -> AppResult<Response> {
+    let problem = match whom {
+        Some(who) => format!("{who}: {}", problem.get(console.lang)),
+        None => problem.get(console.lang).to_string(),
+    };
+    render(state, console, StatusCode::UNPROCESSABLE_ENTITY, &[problem]).await
+}
+
 /// `GET /admin`.
 pub async fn admin_page(State(state): State<AppState>, console: Console) -> AppResult<Response> {
     console.require(Role::administers)?;
@@ -98,20 +112,11 @@ pub async fn create_account(
     )
     .await
     {
-        Ok(_) => {}
-        Err(usecases::Error::Refused(problem)) => {
-            let problem = problem.get(console.lang).to_string();
-            return render(
-                &state,
-                &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &[problem],
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
+        Err(usecases::Error::Refused(problem)) => refused(&state, &console, None, &problem).await,
+        done => done
+            .map(|_| Redirect::to("/admin#accounts").into_response())
+            .map_err(Into::into),
     }
-    Ok(Redirect::to("/admin#accounts").into_response())
 }
 
 #[derive(Deserialize)]
@@ -158,20 +163,13 @@ pub async fn change_role(
     match usecases::accounts::change_role(&state.db, &reference, &console.actor(), &account, &scope)
         .await
     {
-        Ok(_) => {}
         Err(usecases::Error::Refused(problem)) => {
-            let problem = format!("{}: {}", account.email, problem.get(console.lang));
-            return render(
-                &state,
-                &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &[problem],
-            )
-            .await;
+            refused(&state, &console, Some(&account.email), &problem).await
         }
-        Err(e) => return Err(e.into()),
+        done => done
+            .map(|_| Redirect::to("/admin#accounts").into_response())
+            .map_err(Into::into),
     }
-    Ok(Redirect::to("/admin#accounts").into_response())
 }
 
 #[derive(Deserialize)]
@@ -244,20 +242,11 @@ pub async fn save_agency(
         barriers: &form.barriers,
     };
     match usecases::accounts::save_agency(&state.db, &reference, &console.actor(), request).await {
-        Ok(_) => {}
-        Err(usecases::Error::Refused(problem)) => {
-            let problem = problem.get(console.lang).to_string();
-            return render(
-                &state,
-                &console,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &[problem],
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
+        Err(usecases::Error::Refused(problem)) => refused(&state, &console, None, &problem).await,
+        done => done
+            .map(|_| Redirect::to("/admin#agencies").into_response())
+            .map_err(Into::into),
     }
-    Ok(Redirect::to("/admin#agencies").into_response())
 }
 
 fn role_options(lang: Lang, selected: Option<Role>) -> Markup {
