@@ -1,7 +1,8 @@
 //! `GET /api/v1/stats?province=&sector=&size=&from=&to=`: the dashboard's figures as JSON, for
 //! staff and admins (`401` without a session, `403` for other roles or another province).
 //!
-//! When fewer than five responses match, only `responses` is given and `"suppressed": true`;
+//! When fewer than five responses match, every figure is `null` (the count too, unless it is 0)
+//! and `"suppressed": true`;
 //! otherwise a level or barrier held by one to four firms is `null`.
 
 use std::collections::BTreeMap;
@@ -56,8 +57,10 @@ pub async fn stats(
     let summary = stats::summarise(&rows);
     let n = summary.responses;
     if shown(n, ()).figure().is_none() {
+        // The contract's rule reaches the count itself: 1–4 firms is `null` (zero reveals no one).
+        let responses = if shown(n, ()).is_suppressed() { Value::Null } else { json!(n) };
         return Ok(Json(json!({
-            "responses": n,
+            "responses": responses,
             "suppressed": true,
             "privacy_threshold": MIN_GROUP,
             "overall": {"mean": null, "median": null},
