@@ -67,6 +67,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                     // checkpoint's fsync runs a quarter as often (bench/RESULTS.md: +13–23 %
                     // submissions/s under load).
                     .pragma("wal_autocheckpoint", "4000")
+                    // A firm's erased contact must not linger in free pages of the file.
+                    .pragma("secure_delete", "on")
             });
     } else {
         options.max_connections(16).min_connections(1);

@@ -11,7 +11,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{answer, assessment_result, consent, contact, questionnaire, response};
+use super::entities::{
+    answer, assessment_result, consent, contact, outbox, questionnaire, response,
+};
 use super::tokens::{hash_token, new_token};
 use super::{Error, Result};
 use crate::domain::questionnaire::{ConsentPurpose, LoadedDir, load_str};
@@ -376,24 +378,61 @@ pub async fn peer_comparison(
     }))
 }
 
-/// Withdraws every optional consent of a response (the e-mail, follow-up, naming and reminder
-/// purposes); the processing consent goes only with deletion.
-pub async fn withdraw_optional_consents(db: &DatabaseConnection, response_id: Uuid) -> Result<u64> {
+/// Withdraws these consents of a response (the processing consent goes only with erasure);
+/// returns how many were in force.
+pub async fn withdraw_consents(
+    db: &DatabaseConnection,
+    response_id: Uuid,
+    purposes: &[ConsentPurpose],
+) -> Result<u64> {
+    let purposes: Vec<&str> = purposes
+        .iter()
+        .filter(|p| **p != ConsentPurpose::Processing)
+        .map(|p| p.as_str())
+        .collect();
     let done = consent::Entity::update_many()
         .col_expr(consent::Column::WithdrawnAt, Expr::value(Some(Utc::now())))
         .filter(consent::Column::ResponseId.eq(response_id))
-        .filter(consent::Column::Purpose.ne(ConsentPurpose::Processing.as_str()))
+        .filter(consent::Column::Purpose.is_in(purposes))
         .filter(consent::Column::WithdrawnAt.is_null())
         .exec(db)
         .await?;
     Ok(done.rows_affected)
 }
 
-/// Deletes a response and everything hanging off it (answers, result, contact, consents,
-/// queued e-mail): every child table references `response` with ON DELETE CASCADE, and
-/// `connect` turns foreign keys on for SQLite, so one statement removes it all.
-pub async fn delete_response(db: &DatabaseConnection, response_id: Uuid) -> Result<()> {
-    response::Entity::delete_by_id(response_id).exec(db).await?;
+/// Erases what identifies a firm: its contact row (name, e-mail, phone), its queued and sent
+/// e-mail, its link tokens (the result link stops working), and every consent. The anonymised
+/// answers and result stay, so the aggregates do not change when a firm leaves. One transaction.
+pub async fn erase_personal_data(db: &DatabaseConnection, response_id: Uuid) -> Result<()> {
+    let txn = db.begin().await?;
+    contact::Entity::delete_many()
+        .filter(contact::Column::ResponseId.eq(response_id))
+        .exec(&txn)
+        .await?;
+    outbox::Entity::delete_many()
+        .filter(outbox::Column::ResponseId.eq(response_id))
+        .exec(&txn)
+        .await?;
+    consent::Entity::update_many()
+        .col_expr(consent::Column::WithdrawnAt, Expr::value(Some(Utc::now())))
+        .filter(consent::Column::ResponseId.eq(response_id))
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .exec(&txn)
+        .await?;
+    response::Entity::update_many()
+        .col_expr(
+            response::Column::ResultTokenHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            response::Column::ResumeTokenHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(response::Column::Consents, Expr::value("[]"))
+        .filter(response::Column::Id.eq(response_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 

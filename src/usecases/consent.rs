@@ -1,37 +1,52 @@
-//! The firm's rights over its data, from the result link: withdraw the optional consents, or
-//! delete its personal data. Each is audited without the firm's data.
+//! The firm's rights over its data, from the result link: withdraw any optional consent on its
+//! own, or erase its personal data. Each is audited without the firm's data (the response id
+//! only, which identifies no one once the contact is gone).
 
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::Result;
 use crate::db::audit::{Actor, action};
 use crate::db::responses;
+use crate::domain::questionnaire::ConsentPurpose;
 
-/// Withdraws every optional consent (e-mail, follow-up, naming, reminder); returns how many.
-pub async fn withdraw_optional_consents(
-    db: &sea_orm::DatabaseConnection,
+/// The consents a firm may withdraw and still keep its result.
+pub const OPTIONAL: [ConsentPurpose; 4] = [
+    ConsentPurpose::EmailReport,
+    ConsentPurpose::Followup,
+    ConsentPurpose::NamedToStaff,
+    ConsentPurpose::ReassessReminder,
+];
+
+/// Withdraws `purposes` (never processing, which goes only with erasure); returns how many
+/// were in force. Withdrawing follow-up takes the lead from every agency at once: leads are read
+/// from consents in force.
+pub async fn withdraw_consents(
+    db: &DatabaseConnection,
     actor: &Actor,
     response_id: Uuid,
+    purposes: &[ConsentPurpose],
 ) -> Result<u64> {
-    let withdrawn = responses::withdraw_optional_consents(db, response_id).await?;
+    let withdrawn = responses::withdraw_consents(db, response_id, purposes).await?;
+    let names: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
     actor
         .record(
             db,
             action::CONSENT_WITHDRAWN,
             Some(response_id.to_string()),
-            Some(format!("{withdrawn} optional consent(s)")),
+            Some(format!("{} ({withdrawn} in force)", names.join(","))),
         )
         .await?;
     Ok(withdrawn)
 }
 
-/// Deletes the response with its answers, result, contact and consents.
+/// Erases the firm's personal data; its anonymised answers stay in the aggregates.
 pub async fn delete_personal_data(
-    db: &sea_orm::DatabaseConnection,
+    db: &DatabaseConnection,
     actor: &Actor,
     response_id: Uuid,
 ) -> Result<()> {
-    responses::delete_response(db, response_id).await?;
+    responses::erase_personal_data(db, response_id).await?;
     actor
         .record(
             db,

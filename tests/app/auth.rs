@@ -626,7 +626,10 @@ async fn small_groups_show_as_under_five(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(stats["suppressed"], true);
-    assert!(stats["responses"].is_null(), "three firms: not even the count");
+    assert!(
+        stats["responses"].is_null(),
+        "three firms: not even the count"
+    );
     assert!(stats["overall"]["median"].is_null());
     assert_eq!(stats["levels"], serde_json::json!({}));
     let _ = app.stop().await;

@@ -456,3 +456,175 @@ async fn results_compare_with_five_peers_and_download_as_pdf(app: TestApp) {
     assert_eq!(status, 404);
 }
 db_test!(results_compare_with_five_peers_and_download_as_pdf);
+
+/// Every row of every table as text, one line per row, on SQLite and PostgreSQL alike.
+async fn every_table_as_text(app: &TestApp) -> String {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    let text_of = |sql: String| Statement::from_string(backend, sql);
+    let tables: Vec<String> = match backend {
+        DatabaseBackend::Sqlite => db
+            .query_all_raw(text_of(
+                "SELECT name FROM sqlite_master WHERE type = 'table'".into(),
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "name").unwrap())
+            .collect(),
+        _ => db
+            .query_all_raw(text_of(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'".into(),
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "tablename").unwrap())
+            .collect(),
+    };
+    let mut out = String::new();
+    for table in tables {
+        let sql = match backend {
+            DatabaseBackend::Sqlite => {
+                let columns: Vec<String> = db
+                    .query_all_raw(text_of(format!(
+                        "SELECT name FROM pragma_table_info('{table}')"
+                    )))
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.try_get::<String>("", "name").unwrap())
+                    .collect();
+                let joined: Vec<String> = columns
+                    .iter()
+                    // Blobs (ids) as hex: cast to text they would not be UTF-8.
+                    .map(|c| {
+                        format!(
+                            "coalesce(CASE WHEN typeof(\"{c}\") = 'blob' THEN hex(\"{c}\") ELSE CAST(\"{c}\" AS TEXT) END, '')"
+                        )
+                    })
+                    .collect();
+                format!(
+                    "SELECT {} AS row FROM \"{table}\"",
+                    joined.join(" || '|' || ")
+                )
+            }
+            _ => format!("SELECT CAST(t AS TEXT) AS row FROM \"{table}\" t"),
+        };
+        for r in db.query_all_raw(text_of(sql)).await.unwrap() {
+            out.push_str(&table);
+            out.push_str(": ");
+            out.push_str(&r.try_get::<String>("", "row").unwrap_or_default());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The firm's rights (contract): each consent is withdrawn on its own; deletion removes the
+/// name, e-mail and phone from every table and is audited, while the anonymised answers stay in
+/// the aggregates, so the city's count does not change.
+async fn each_consent_is_withdrawn_on_its_own_and_deletion_keeps_the_aggregates(app: TestApp) {
+    use dxready::domain::questionnaire::ConsentPurpose;
+    let def: Value = app
+        .get(&format!("/api/v1/questionnaires/{QID}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (name, email, phone) = ("Xưởng Gốm Bát Tràng", "gom@battrang.vn", "0987 654 321");
+    let mut request = body(&def, Pick::Varied(5));
+    request["business"]["name"] = name.into();
+    request["contact"] = serde_json::json!({
+        "email": email, "phone": phone, "consent_email": true, "consent_followup": true,
+    });
+    let res = app
+        .post_json(&format!("/api/v1/questionnaires/{QID}/responses"), &request)
+        .await;
+    assert_eq!(res.status(), 201);
+    let token = res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let result = format!("/r/{token}");
+    let withdraw = format!("{result}/withdraw");
+    let client = browser();
+    let (_, page) = get_page(&app, &client, &withdraw).await;
+    assert!(
+        page.contains("value=\"withdraw:followup\"")
+            && page.contains("value=\"withdraw:email_report\""),
+        "{page}"
+    );
+
+    let (status, _, _) = post_form(
+        &app,
+        &client,
+        &withdraw,
+        &withdraw,
+        &[("action".into(), "withdraw:followup".into())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let stored =
+        dxready::db::responses::find_result(&app.state.db, &app.state.questionnaires, &token)
+            .await
+            .unwrap()
+            .expect("the result stays");
+    assert!(
+        !stored.consents.contains(&ConsentPurpose::Followup),
+        "follow-up withdrawn"
+    );
+    assert!(
+        stored.consents.contains(&ConsentPurpose::EmailReport),
+        "the e-mail consent stays"
+    );
+    let (_, page) = get_page(&app, &client, &withdraw).await;
+    assert!(
+        !page.contains("value=\"withdraw:followup\""),
+        "no longer offered"
+    );
+
+    let count = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("assessment_result: "))
+            .count()
+    };
+    let before = every_table_as_text(&app).await;
+    assert!(before.contains(email) && before.contains(name));
+    let (status, _, _) = post_form(
+        &app,
+        &client,
+        &withdraw,
+        &withdraw,
+        &[("action".into(), "delete".into())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        client.get(app.url(&result)).send().await.unwrap().status(),
+        404
+    );
+    let after = every_table_as_text(&app).await;
+    for personal in [name, email, phone] {
+        assert!(
+            !after.contains(personal),
+            "{personal} is still stored:\n{}",
+            after
+                .lines()
+                .filter(|l| l.contains(personal))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    assert_eq!(
+        count(&after),
+        count(&before),
+        "the anonymised result stays in the aggregates"
+    );
+    assert!(
+        after.contains("consent_withdrawn") && after.contains("data_deleted"),
+        "both are audited"
+    );
+}
+db_test!(each_consent_is_withdrawn_on_its_own_and_deletion_keeps_the_aggregates);

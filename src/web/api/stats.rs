@@ -58,7 +58,11 @@ pub async fn stats(
     let n = summary.responses;
     if shown(n, ()).figure().is_none() {
         // The contract's rule reaches the count itself: 1–4 firms is `null` (zero reveals no one).
-        let responses = if shown(n, ()).is_suppressed() { Value::Null } else { json!(n) };
+        let responses = if shown(n, ()).is_suppressed() {
+            Value::Null
+        } else {
+            json!(n)
+        };
         return Ok(Json(json!({
             "responses": responses,
             "suppressed": true,

@@ -99,6 +99,7 @@ pub async fn withdraw_page(
     csrf: CsrfToken,
 ) -> AppResult<Response> {
     let stored = load(&state, &token).await?;
+    let def = stored.definition.clone();
     let csrf_value = csrf.authenticity_token()?;
     let markup = page_with(
         lang,
@@ -116,13 +117,26 @@ pub async fn withdraw_page(
             form method="post" action={ "/r/" (token) "/withdraw" } {
                 input type="hidden" name="csrf_token" value=(csrf_value);
                 div.field {
-                    h2 { (t(lang, "Rút lại các đồng ý không bắt buộc", "Withdraw the optional consents")) }
-                    p { (t(lang, "Chúng tôi sẽ không gửi e-mail, không chia sẻ với tổ chức hỗ trợ và không hiển thị tên doanh nghiệp nữa. Kết quả vẫn được giữ để bạn xem lại.", "We will stop e-mailing you, sharing with support agencies and showing your business name. The result stays so you can still see it.")) }
-                    button.button.button-secondary type="submit" name="action" value="withdraw" { (t(lang, "Rút lại đồng ý", "Withdraw consent")) }
+                    h2 { (t(lang, "Rút lại từng đồng ý", "Withdraw a consent")) }
+                    p { (t(lang, "Mỗi đồng ý có thể rút lại riêng. Kết quả vẫn được giữ để doanh nghiệp xem lại.", "Each consent can be withdrawn on its own. The result stays so the firm can still see it.")) }
+                    @let given: Vec<_> = def.consents.iter().filter(|c| consent::OPTIONAL.contains(&c.purpose) && stored.consents.contains(&c.purpose)).collect();
+                    @if given.is_empty() {
+                        p { (t(lang, "Không còn đồng ý nào ngoài việc xử lý câu trả lời.", "No consent is in force besides processing the answers.")) }
+                    } @else {
+                        ul.consent-list {
+                            @for c in &given {
+                                li {
+                                    span { (c.text.get(lang)) } " "
+                                    button.button.button-secondary type="submit" name="action" value={ "withdraw:" (c.purpose.as_str()) } { (t(lang, "Rút lại", "Withdraw")) }
+                                }
+                            }
+                        }
+                        button.button.button-secondary type="submit" name="action" value="withdraw" { (t(lang, "Rút lại tất cả các đồng ý trên", "Withdraw all of them")) }
+                    }
                 }
                 div.field {
                     h2 { (t(lang, "Xóa toàn bộ dữ liệu", "Delete all data")) }
-                    p { (t(lang, "Xóa câu trả lời, kết quả, thông tin liên hệ và mọi đồng ý. Không thể hoàn tác.", "Deletes your answers, result, contact details and every consent. This cannot be undone.")) }
+                    p { (t(lang, "Xóa tên doanh nghiệp, e-mail, số điện thoại, mọi đồng ý và đường dẫn kết quả này. Câu trả lời ẩn danh vẫn được tính vào số liệu tổng hợp. Không thể hoàn tác.", "Deletes the business name, e-mail, phone, every consent and this result link. The anonymised answers stay in the aggregate figures. This cannot be undone.")) }
                     button.button.button-warning type="submit" name="action" value="delete" { (t(lang, "Xóa dữ liệu của tôi", "Delete my data")) }
                 }
             }
@@ -153,15 +167,19 @@ pub async fn withdraw(
     csrf.verify(&form.csrf_token)?;
     let stored = load(&state, &token).await?;
     let message = match form.action.as_str() {
-        "withdraw" => {
-            consent::withdraw_optional_consents(&state.db, &holder(addr), stored.response_id)
+        action if action == "withdraw" || action.starts_with("withdraw:") => {
+            let purposes: Vec<ConsentPurpose> = match action.strip_prefix("withdraw:") {
+                None => consent::OPTIONAL.to_vec(),
+                Some(one) => vec![
+                    ConsentPurpose::parse(one)
+                        .filter(|p| consent::OPTIONAL.contains(p))
+                        .ok_or_else(|| AppError::BadRequest("unknown consent".into()))?,
+                ],
+            };
+            consent::withdraw_consents(&state.db, &holder(addr), stored.response_id, &purposes)
                 .await?;
             (
-                t(
-                    lang,
-                    "Đã rút lại các đồng ý không bắt buộc.",
-                    "The optional consents are withdrawn.",
-                ),
+                t(lang, "Đã rút lại đồng ý.", "The consent is withdrawn."),
                 true,
             )
         }
