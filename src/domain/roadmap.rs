@@ -12,6 +12,7 @@ use crate::domain::answers::{Answer, ProfileValue, Submission};
 use crate::domain::expr::Mention;
 use crate::domain::facts::{Derived, Facts};
 use crate::domain::questionnaire::{Category, Definition, Phase};
+use crate::domain::reference::Claimant;
 use crate::domain::scoring::ScoreResult;
 
 /// How many items per phase the e-mail summary shows.
@@ -325,17 +326,17 @@ pub fn roadmap(
         .with_scores(result)
         .with_derived(&derived);
 
-    let province = sub.profile_str("province");
-    let founded = sub
-        .profile
-        .get("founded_year")
-        .and_then(ProfileValue::as_f64)
-        .map(|y| y as i32);
+    let claimant = Claimant {
+        province: sub.profile_str("province"),
+        former_province: sub.profile_str("former_province"),
+        size_class: derived.size_class.as_deref(),
+        firm_age_months: derived.firm_age_months.map(|m| m as u32),
+    };
     let programmes: Vec<_> = def
         .reference
         .programmes
         .iter()
-        .filter(|p| p.applies(province, derived.size_class.as_deref(), founded, today))
+        .filter(|p| p.applies(&claimant, today))
         .collect();
 
     let mut items = Vec::new();

@@ -29,13 +29,13 @@ pub async fn submit_response(
     lang: Lang,
     channel: &str,
 ) -> AppResult<Submitted> {
-    let errors = validate(def, submission, Scope::Everything);
+    let now = Utc::now();
+    let today = now.date_naive();
+    let errors = validate(def, submission, Scope::Everything, today);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
     let submission = clean(def, submission);
-    let now = Utc::now();
-    let today = now.date_naive();
     let result = score(def, &submission);
     let roadmap = roadmap(def, &submission, &result, today);
     let size_class = Derived::compute(def, &submission, today).size_class;

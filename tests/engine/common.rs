@@ -56,6 +56,20 @@ pub fn real() -> Arc<Definition> {
     .clone()
 }
 
+/// `def` loaded again with the programmes of `programmes` (a fixture file) added to the real
+/// ones.
+pub fn with_programmes(def: &Definition, programmes: &Path) -> Definition {
+    let reference = reference()
+        .with_programmes_file(programmes)
+        .unwrap_or_else(|p| panic!("fixture programmes do not load: {p:#?}"));
+    load_str(
+        Path::new("with-programmes.toml"),
+        &def.source,
+        Arc::new(reference),
+    )
+    .unwrap_or_else(|p| panic!("does not load with fixture programmes: {p:#?}"))
+}
+
 /// Loads a questionnaire held in a string against the real reference data; panics with every
 /// problem when it does not load.
 pub fn load_inline(source: &str) -> Definition {

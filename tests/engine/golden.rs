@@ -256,7 +256,7 @@ fn every_golden_firm_is_a_valid_submission() {
         ("manufacturer", manufacturer_100_staff()),
     ] {
         sub.consents.insert(ConsentPurpose::Processing);
-        let errors = validate(&def, &sub, Scope::Everything);
+        let errors = validate(&def, &sub, Scope::Everything, today());
         assert!(errors.is_empty(), "{name}: {errors:#?}");
     }
 }

@@ -196,7 +196,7 @@ fn raises(q: &Question, current: &Answer) -> Vec<Answer> {
 
 /// Problems with the answers `sub` gives (questions left out on purpose are not counted).
 fn answer_errors(def: &Definition, sub: &Submission) -> Vec<String> {
-    validate(def, sub, Scope::Everything)
+    validate(def, sub, Scope::Everything, today())
         .into_iter()
         .filter(|e| matches!(&e.field, Field::Answer(id) if sub.answers.contains_key(id)))
         .map(|e| format!("{}: {}", e.field.api_name(), e.message.en))
@@ -406,11 +406,12 @@ proptest! {
             prop_assert_eq!(item.evidence.is_empty(), rule.when.mentions().is_empty(), "{}", item.id);
             for s in &item.support {
                 let programme = def.reference.programmes.iter().find(|p| p.id == s.id).expect("programme");
-                prop_assert!(programme.valid_from <= today());
-                prop_assert!(programme.valid_to.is_none_or(|end| today() <= end));
+                prop_assert!(programme.open_on(today()));
+                let former = sub.profile_str("former_province");
                 prop_assert!(
-                    programme.provinces.is_empty()
-                        || programme.provinces.iter().any(|p| Some(p.as_str()) == province),
+                    programme.is_nationwide()
+                        || programme.provinces.iter().any(|p| Some(p.as_str()) == province)
+                        || programme.former_provinces.iter().any(|p| Some(p.as_str()) == former),
                     "{} offered in {:?}", s.id, province
                 );
                 prop_assert!(programme.topics.iter().any(|t| rule.support_topics.contains(t)));

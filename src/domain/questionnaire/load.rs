@@ -470,6 +470,23 @@ impl Checker<'_, '_> {
                 self.p
                     .at(at, format!("{owner} has options but is not a choice"));
             }
+            let mut bound = |b: &Option<Spanned<format::BoundDoc>>| -> (Option<f64>, Option<i32>) {
+                let Some(b) = b else { return (None, None) };
+                match b.get_ref().parse() {
+                    Ok(Ok(n)) => (Some(n), None),
+                    Ok(Err(offset)) => (None, Some(offset)),
+                    Err(message) => {
+                        self.p.at(b.span().start, message);
+                        (None, None)
+                    }
+                }
+            };
+            let (min, min_from_this_year) = bound(&f.min);
+            let (max, max_from_this_year) = bound(&f.max);
+            if kind != ProfileKind::Number && (f.min.is_some() || f.max.is_some()) {
+                self.p
+                    .at(at, format!("{owner} has bounds but is not a number"));
+            }
             profile.push(ProfileField {
                 id: f.id.get_ref().clone(),
                 kind,
@@ -477,8 +494,10 @@ impl Checker<'_, '_> {
                 hint: f.hint.clone(),
                 required: f.required,
                 options,
-                min: f.min,
-                max: f.max,
+                min,
+                max,
+                min_from_this_year,
+                max_from_this_year,
                 max_length: f.max_length.unwrap_or(200),
                 pii: f.pii,
             });
@@ -1281,7 +1300,7 @@ impl Schema for LoadSchema {
         if place == Place::Rule && DERIVED_FIELDS.contains(&name) {
             return Ok(match name {
                 "new_business" => RefKind::Bool,
-                "firm_age_years" => RefKind::Number {
+                "firm_age_years" | "firm_age_months" => RefKind::Number {
                     min: Some(0.0),
                     max: None,
                 },

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::domain::Text;
@@ -88,10 +89,26 @@ pub struct ProfileField {
     pub required: bool,
     /// Allowed values for choice fields (inline or from reference data).
     pub options: Vec<ChoiceOption>,
+    /// Fixed bounds of a number field; None when there is none or it is relative to today.
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// Bounds relative to the day an answer is checked, as years added to that day's year
+    /// (`max = "this_year"` is `Some(0)`), so a year field never goes out of date.
+    pub min_from_this_year: Option<i32>,
+    pub max_from_this_year: Option<i32>,
     pub max_length: usize,
     pub pii: bool,
+}
+
+impl ProfileField {
+    /// The bounds of a number field on `today`, relative ones worked out.
+    pub fn bounds_on(&self, today: NaiveDate) -> (Option<f64>, Option<f64>) {
+        let year = |offset: i32| f64::from(today.year() + offset);
+        (
+            self.min_from_this_year.map(year).or(self.min),
+            self.max_from_this_year.map(year).or(self.max),
+        )
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -56,7 +56,8 @@ pub async fn create_response(
     let (lang, submission, contact, mut errors) = parse_request(value)?;
     if !errors.is_empty() {
         // Report the questionnaire's complaints too, so one round trip names every bad field.
-        errors.extend(validate(&def, &submission, Scope::Everything));
+        let today = chrono::Utc::now().date_naive();
+        errors.extend(validate(&def, &submission, Scope::Everything, today));
         return Err(AppError::Validation(errors).into());
     }
     let submitted = submit_response(&state, &def, None, &submission, &contact, lang, "api").await?;

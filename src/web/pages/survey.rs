@@ -199,7 +199,8 @@ fn step_errors(def: &Definition, draft: &Draft, step: &str) -> Errors {
         STEP_CONTACT => Scope::Consents,
         s => Scope::Section(s),
     };
-    let mut errors: Errors = validate(def, &draft.submission, scope)
+    let today = chrono::Utc::now().date_naive();
+    let mut errors: Errors = validate(def, &draft.submission, scope, today)
         .into_iter()
         .map(|e| (field_name(&e.field), e.message))
         .collect();
