@@ -36,6 +36,10 @@ impl Application {
                     lines.join("\n")
                 )
             })?;
+        let today = chrono::Utc::now().date_naive();
+        for warning in crate::domain::questionnaire::warnings(&questionnaires, today) {
+            tracing::warn!("{warning}");
+        }
         let db = crate::db::connect(&settings.database.database_url)
             .await
             .with_context(|| {

@@ -11,3 +11,4 @@ mod loader_errors;
 mod properties;
 mod question_types;
 mod roadmap_rules;
+mod warnings;
