@@ -1,5 +1,5 @@
 //! Reference data kept beside the questionnaires (`questionnaires/reference/`): the 34 provinces
-//! (and the 63 former ones), sectors, SME size classes per Decree 80/2021 and support programmes
+//! (and the 63 former ones), their 3,321 communes since July 2025, sectors, SME size classes per Decree 80/2021 and support programmes
 //! per province (or former province) with their sources and validity dates. Data, not code: a new subsidy is a line in a file.
 
 use std::collections::HashSet;
@@ -19,6 +19,17 @@ pub struct Province {
     pub is_city: bool,
     /// Pre-July-2025 provinces merged into this one, as (slug, Vietnamese name).
     pub former: Vec<(String, String)>,
+}
+
+/// A commune, ward or special zone in force since 1 July 2025 (`communes.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commune {
+    /// The current province's slug.
+    pub province: String,
+    pub slug: String,
+    /// The official unit code.
+    pub code: u32,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -143,6 +154,7 @@ impl Programme {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reference {
     pub provinces: Vec<Province>,
+    pub communes: Vec<Commune>,
     pub sectors: Vec<Sector>,
     pub size_tables: Vec<SizeTable>,
     pub revenue_bands: Vec<RevenueBand>,
@@ -249,6 +261,15 @@ impl Reference {
                 Err(mut e) => problems.append(&mut e),
             },
             Err(e) => problems.push(io_problem(&provinces_path, &e)),
+        }
+
+        let communes_path = dir.join("communes.csv");
+        match std::fs::read_to_string(&communes_path) {
+            Ok(text) => match parse_communes(&communes_path, &text, &reference.provinces) {
+                Ok(c) => reference.communes = c,
+                Err(mut e) => problems.append(&mut e),
+            },
+            Err(e) => problems.push(io_problem(&communes_path, &e)),
         }
 
         #[derive(Deserialize)]
@@ -369,6 +390,60 @@ fn parse_provinces(path: &Path, text: &str) -> Result<Vec<Province>, Vec<Problem
             name: Text::new(&record[1], &record[2]),
             is_city: &record[3] == "city",
             former,
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.list)
+    }
+}
+
+fn parse_communes(
+    path: &Path,
+    text: &str,
+    provinces: &[Province],
+) -> Result<Vec<Commune>, Vec<Problem>> {
+    let mut problems = Problems::new(path, text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let expected = ["province", "slug", "code", "name_vi", "kind"];
+    match reader.headers() {
+        Ok(h) if h.iter().eq(expected.iter().copied()) => {}
+        _ => problems.at_line(1, format!("the header must be {}", expected.join(","))),
+    }
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) if r.len() == 5 => r,
+            Ok(_) => {
+                problems.at_line(line, "expected 5 columns");
+                continue;
+            }
+            Err(e) => {
+                problems.at_line(line, e.to_string());
+                continue;
+            }
+        };
+        let province = &record[0];
+        if !provinces.is_empty() && !provinces.iter().any(|p| p.slug == province) {
+            problems.at_line(line, format!("unknown province `{province}`"));
+        }
+        if !seen.insert(record[1].to_string()) {
+            problems.at_line(line, format!("duplicate commune `{}`", &record[1]));
+        }
+        let Ok(code) = record[2].parse() else {
+            problems.at_line(line, "the code must be a number");
+            continue;
+        };
+        out.push(Commune {
+            province: province.to_string(),
+            slug: record[1].to_string(),
+            code,
+            name: record[3].to_string(),
         });
     }
     if problems.is_empty() {

@@ -176,6 +176,9 @@ pub struct RoadmapItem {
     pub support: Vec<SupportItem>,
     /// One of the first three of its phase: shown in the e-mail summary.
     pub summary: bool,
+    /// Moved out of its rule's phase by the Start Smart limit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub moved: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,6 +215,9 @@ pub struct StoredItem {
     /// Ids into [`StoredRoadmap::programmes`].
     pub support: Vec<String>,
     pub summary: bool,
+    /// The phase when it is not the rule's own (a Start Smart action moved on by the limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
 }
 
 /// Reads stored evidence: references, or the words that results stored before them kept.
@@ -249,6 +255,7 @@ impl Roadmap {
                     evidence: item.evidence.clone(),
                     support: item.support.iter().map(|p| p.id.clone()).collect(),
                     summary: item.summary,
+                    phase: item.moved.then_some(item.phase),
                 }
             })
             .collect();
@@ -295,7 +302,8 @@ impl StoredRoadmap {
                     .collect::<Result<_, _>>()?;
                 Ok(RoadmapItem {
                     id: stored.rule,
-                    phase: rule.phase,
+                    moved: stored.phase.is_some_and(|p| p != rule.phase),
+                    phase: stored.phase.unwrap_or(rule.phase),
                     category: rule.category,
                     title: rule.title.clone(),
                     why: rule.why.clone(),
@@ -384,18 +392,68 @@ pub fn roadmap(
                 steps: rule.steps.clone(),
                 support,
                 summary: false,
+                moved: false,
             },
         ));
     }
-    items.sort_by_key(|(order, item)| (item.phase, item.category, *order));
+    // The firm's own goals put the actions serving them first within their category.
+    let goals: Vec<String> = def
+        .goals_question
+        .as_ref()
+        .and_then(|q| facts.answer(q))
+        .map(|a| match a {
+            Answer::Many(v) => v.clone(),
+            Answer::One(v) => vec![v.clone()],
+            Answer::Number(_) => Vec::new(),
+        })
+        .unwrap_or_default();
+    let serves_goal = |order: usize| def.rules[order].goals.iter().any(|g| goals.contains(g));
+    let key =
+        |order: usize, item: &RoadmapItem| (item.phase, item.category, !serves_goal(order), order);
+    items.sort_by_key(|(order, item)| key(*order, item));
+    // Start small: past the limit, Start Smart actions move to Start Small, keeping their order.
+    if let Some(limit) = def.start_smart_limit {
+        for (_, item) in items
+            .iter_mut()
+            .filter(|(_, i)| i.phase == Phase::StartSmart)
+            .skip(limit)
+        {
+            item.phase = Phase::StartSmall;
+            item.moved = true;
+        }
+        items.sort_by_key(|(order, item)| key(*order, item));
+    }
     let mut items: Vec<RoadmapItem> = items.into_iter().map(|(_, i)| i).collect();
     for phase in Phase::ALL {
-        for item in items
-            .iter_mut()
-            .filter(|i| i.phase == phase)
+        let in_phase: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].phase == phase)
+            .collect();
+        let mut chosen: Vec<usize> = in_phase
+            .iter()
+            .copied()
             .take(SUMMARY_ITEMS_PER_PHASE)
-        {
-            item.summary = true;
+            .collect();
+        if def.summary_barrier_slot {
+            let named = |i: &usize| {
+                items[*i].evidence.iter().any(|e| {
+                    matches!(
+                        e,
+                        Evidence::Barrier {
+                            self_reported: true,
+                            ..
+                        }
+                    )
+                })
+            };
+            if !chosen.iter().any(named)
+                && let Some(first_named) = in_phase.iter().copied().find(named)
+            {
+                chosen.pop();
+                chosen.push(first_named);
+            }
+        }
+        for i in chosen {
+            items[i].summary = true;
         }
     }
     Roadmap {

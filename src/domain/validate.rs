@@ -316,13 +316,26 @@ fn validate_profile(
         let Some(value) = value else { continue };
         let problem = match (f.kind, value) {
             (ProfileKind::Choice, ProfileValue::Text(v)) => {
-                (!f.options.iter().any(|o| &o.value == v)).then(|| {
-                    err(
+                let outside = f.within.as_ref().and_then(|(parent, of)| {
+                    let chosen = sub.profile_str(parent)?;
+                    let belongs = of.get(v)?;
+                    (belongs != chosen).then_some(parent)
+                });
+                if !f.options.iter().any(|o| &o.value == v) {
+                    Some(err(
                         field.clone(),
                         format!("'{v}' không có trong danh sách: {}", f.label.vi),
                         format!("'{v}' is not in the list: {}", f.label.en),
-                    )
-                })
+                    ))
+                } else if outside.is_some() {
+                    Some(err(
+                        field.clone(),
+                        format!("{} không thuộc tỉnh/thành phố đã chọn", f.label.vi),
+                        format!("{}: not in the chosen province", f.label.en),
+                    ))
+                } else {
+                    None
+                }
             }
             (ProfileKind::Text, ProfileValue::Text(v)) => {
                 (v.chars().count() > f.max_length).then(|| {

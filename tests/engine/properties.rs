@@ -473,6 +473,7 @@ fn a_stored_roadmap_naming_an_unknown_rule_is_refused() {
         evidence: vec![],
         support: vec![],
         summary: false,
+        phase: None,
     });
     let err = stored.restore(&def).unwrap_err();
     assert!(err.contains("r_not_there"), "{err}");

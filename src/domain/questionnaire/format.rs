@@ -24,6 +24,16 @@ pub struct FileDoc {
     pub intro: Text,
     #[serde(default)]
     pub estimated_minutes: Option<u32>,
+    /// The multiple-choice question holding the firm's own goals; rules naming a chosen goal
+    /// (`goals = […]`) come first in their phase and category.
+    #[serde(default)]
+    pub goals_question: Option<Spanned<String>>,
+    /// At most this many Start Smart actions; the rest move to Start Small, in order.
+    #[serde(default)]
+    pub start_smart_limit: Option<Spanned<usize>>,
+    /// Keep one e-mail summary slot per phase for an action about a barrier the owner named.
+    #[serde(default)]
+    pub summary_barrier_slot: bool,
     /// Ids used by earlier versions that may never be reused for something else.
     #[serde(default)]
     pub retired_ids: Vec<Spanned<String>>,
@@ -273,6 +283,9 @@ pub struct RuleDoc {
     /// Topics matched against support programmes' topics.
     #[serde(default)]
     pub support_topics: Vec<Spanned<String>>,
+    /// Options of the file's `goals_question` this action serves.
+    #[serde(default)]
+    pub goals: Vec<Spanned<String>>,
     /// Flag raised for support agencies when the rule fires.
     #[serde(default)]
     pub agency_flag: Option<Spanned<String>>,

@@ -428,6 +428,7 @@ impl Checker<'_, '_> {
                 }
             };
             let mut options = self.options(&f.options, &owner, false);
+            let mut within = None;
             if let Some(from) = &f.values_from {
                 if !options.is_empty() {
                     self.p.at(
@@ -456,8 +457,31 @@ impl Checker<'_, '_> {
                         .iter()
                         .map(|b| choice(&b.id, b.label.clone()))
                         .collect(),
+                    "communes" => {
+                        let province_name = |slug: &str| {
+                            reference
+                                .province(slug)
+                                .map_or(slug.to_string(), |p| p.name.vi.clone())
+                        };
+                        within = Some((
+                            "province".to_string(),
+                            reference
+                                .communes
+                                .iter()
+                                .map(|c| (c.slug.clone(), c.province.clone()))
+                                .collect(),
+                        ));
+                        reference
+                            .communes
+                            .iter()
+                            .map(|c| {
+                                let label = format!("{} – {}", c.name, province_name(&c.province));
+                                choice(&c.slug, Text::new(&label, &label))
+                            })
+                            .collect()
+                    }
                     other => {
-                        self.p.at(from.span().start, format!("unknown list `{other}` (provinces, former_provinces, sectors, revenue_bands)"));
+                        self.p.at(from.span().start, format!("unknown list `{other}` (provinces, former_provinces, communes, sectors, revenue_bands)"));
                         Vec::new()
                     }
                 };
@@ -500,6 +524,7 @@ impl Checker<'_, '_> {
                 max_from_this_year,
                 max_length: f.max_length.unwrap_or(200),
                 pii: f.pii,
+                within,
             });
         }
         for required in REQUIRED_PROFILE {
@@ -821,6 +846,30 @@ impl Checker<'_, '_> {
             .iter()
             .flat_map(|p| p.topics.iter().map(String::as_str))
             .collect();
+        let goal_options: Option<Vec<String>> = match &doc.goals_question {
+            None => None,
+            Some(g) => match questions.iter().find(|q| &q.id == g.get_ref()) {
+                Some(q) if q.kind == QuestionKind::MultipleChoice => {
+                    Some(q.options.iter().map(|o| o.value.clone()).collect())
+                }
+                _ => {
+                    self.p.at(
+                        g.span().start,
+                        format!(
+                            "goals_question `{}` must be a multiple-choice question",
+                            g.get_ref()
+                        ),
+                    );
+                    Some(Vec::new())
+                }
+            },
+        };
+        if let Some(limit) = &doc.start_smart_limit
+            && *limit.get_ref() == 0
+        {
+            self.p
+                .at(limit.span().start, "start_smart_limit must be 1 or more");
+        }
         let mut rules = Vec::new();
         let mut rule_ids = HashSet::new();
         for r in &doc.rules {
@@ -858,6 +907,19 @@ impl Checker<'_, '_> {
                         t.span().start,
                         format!("no support programme has the topic `{}`", t.get_ref()),
                     );
+                }
+            }
+            for g in &r.goals {
+                match &goal_options {
+                    None => self.p.at(
+                        g.span().start,
+                        "a rule names goals but the file has no goals_question",
+                    ),
+                    Some(options) if !options.contains(g.get_ref()) => self.p.at(
+                        g.span().start,
+                        format!("`{}` is not an option of the goals question", g.get_ref()),
+                    ),
+                    Some(_) => {}
                 }
             }
             let when = self.expr(&r.when, &schema, Place::Rule);
@@ -901,6 +963,7 @@ impl Checker<'_, '_> {
                         .iter()
                         .map(|t| t.get_ref().clone())
                         .collect(),
+                    goals: r.goals.iter().map(|g| g.get_ref().clone()).collect(),
                     agency_flag: r.agency_flag.as_ref().map(|f| f.get_ref().clone()),
                     agency_flag_when: flag_when,
                 });
@@ -929,6 +992,9 @@ impl Checker<'_, '_> {
             bands,
             barriers,
             rules,
+            goals_question: doc.goals_question.map(Spanned::into_inner),
+            start_smart_limit: doc.start_smart_limit.map(Spanned::into_inner),
+            summary_barrier_slot: doc.summary_barrier_slot,
             reference,
             question_index,
         })

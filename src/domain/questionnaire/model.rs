@@ -33,6 +33,12 @@ pub struct Definition {
     pub bands: Vec<Band>,
     pub barriers: Vec<Barrier>,
     pub rules: Vec<Rule>,
+    /// The question holding the firm's goals (rules' `goals` are its options).
+    pub goals_question: Option<String>,
+    /// At most this many Start Smart actions; the rest move to Start Small.
+    pub start_smart_limit: Option<usize>,
+    /// One e-mail summary slot per phase is kept for a barrier the owner named.
+    pub summary_barrier_slot: bool,
     pub reference: Arc<Reference>,
     pub(crate) question_index: HashMap<String, usize>,
 }
@@ -98,6 +104,9 @@ pub struct ProfileField {
     pub max_from_this_year: Option<i32>,
     pub max_length: usize,
     pub pii: bool,
+    /// For a list nested in another field's value (a commune in its province): that field's id
+    /// and, for each value of this one, the value of that field it belongs to.
+    pub within: Option<(String, HashMap<String, String>)>,
 }
 
 impl ProfileField {
@@ -374,6 +383,8 @@ pub struct Rule {
     pub why: Text,
     pub steps: Vec<Text>,
     pub support_topics: Vec<String>,
+    /// Goals (options of the definition's goals question) this action serves.
+    pub goals: Vec<String>,
     pub agency_flag: Option<String>,
     pub agency_flag_when: Option<Expr>,
 }
