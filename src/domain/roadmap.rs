@@ -97,10 +97,10 @@ impl Evidence {
                     .map_or_else(|| Text::new(id, id), |b| b.title.clone()),
                 match (self_reported, inferred) {
                     (true, true) => Text::new(
-                        "Bạn nêu ra và câu trả lời cũng cho thấy",
+                        "Anh/Chị nêu ra và câu trả lời cũng cho thấy",
                         "You named it and your answers show it",
                     ),
-                    (true, false) => Text::new("Bạn nêu ra", "You named it"),
+                    (true, false) => Text::new("Anh/Chị nêu ra", "You named it"),
                     _ => Text::new("Câu trả lời cho thấy", "Your answers show it"),
                 },
             ),

@@ -110,7 +110,7 @@ pub fn validate(
             if !sub.consents.contains(&c.purpose) {
                 errors.push(err(
                     Field::Consent(c.purpose),
-                    "Cần đồng ý để chúng tôi xử lý câu trả lời và lập báo cáo cho bạn",
+                    "Cần đồng ý để chúng tôi xử lý câu trả lời và lập báo cáo cho Anh/Chị",
                     "We need your agreement to process your answers and produce your report",
                 ));
             }

@@ -360,7 +360,10 @@ fn line_of(source: &str, line: &str) -> usize {
 fn check_questionnaires_accepts_the_real_folder() {
     let (code, stdout) = check_questionnaires(&questionnaires_dir());
     assert_eq!(code, 0, "{stdout}");
-    assert_eq!(stdout, "ok: dxready-sme 1.0.0 (39 questions, 27 rules)\n");
+    assert_eq!(
+        stdout,
+        "ok: dxready-sme 1.0.0 (39 questions, 27 rules)\nok: dxready-sme 1.1.0 (42 questions, 37 rules)\n"
+    );
 }
 
 #[test]
