@@ -1,8 +1,8 @@
-"""Writes ../communes.csv: the communes, wards and special zones in force since 1 July 2025,
+"""Writes ../reference/communes.csv: the communes, wards and special zones in force since 1 July 2025,
 per current province, from the Python package vietnam-provinces.
 
     pip install vietnam-provinces==2025.10.1
-    python3 questionnaires/reference/tools/communes.py
+    python3 questionnaires/tools/communes.py
 
 Slugs are the package's codename with `-` and the official ward code, which keeps them unique
 nationwide where names differ only by their diacritics (`xa-van-lang-5665`, `xa-van-lang-2143`);
@@ -17,7 +17,7 @@ from pathlib import Path
 from vietnam_provinces import Province, Ward
 
 HERE = Path(__file__).resolve().parent
-REFERENCE = HERE.parent
+REFERENCE = HERE.parent / "reference"
 
 
 def main() -> None:
