@@ -411,15 +411,25 @@ pub fn roadmap(
     let key =
         |order: usize, item: &RoadmapItem| (item.phase, item.category, !serves_goal(order), order);
     items.sort_by_key(|(order, item)| key(*order, item));
-    // Start small: past the limit, Start Smart actions move to Start Small, keeping their order.
+    // Start small: past the limit, Start Smart actions move to Start Small, keeping their order;
+    // with a barrier slot, an action on a barrier the owner named keeps the last place.
     if let Some(limit) = def.start_smart_limit {
-        for (_, item) in items
-            .iter_mut()
-            .filter(|(_, i)| i.phase == Phase::StartSmart)
-            .skip(limit)
+        let smart: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].1.phase == Phase::StartSmart)
+            .collect();
+        let mut kept: Vec<usize> = smart.iter().copied().take(limit).collect();
+        if def.summary_barrier_slot
+            && !kept.iter().any(|&i| names_a_barrier(&items[i].1))
+            && let Some(&named) = smart.iter().find(|&&i| names_a_barrier(&items[i].1))
         {
-            item.phase = Phase::StartSmall;
-            item.moved = true;
+            kept.pop();
+            kept.push(named);
+        }
+        for &i in &smart {
+            if !kept.contains(&i) {
+                items[i].1.phase = Phase::StartSmall;
+                items[i].1.moved = true;
+            }
         }
         items.sort_by_key(|(order, item)| key(*order, item));
     }
@@ -434,17 +444,7 @@ pub fn roadmap(
             .take(SUMMARY_ITEMS_PER_PHASE)
             .collect();
         if def.summary_barrier_slot {
-            let named = |i: &usize| {
-                items[*i].evidence.iter().any(|e| {
-                    matches!(
-                        e,
-                        Evidence::Barrier {
-                            self_reported: true,
-                            ..
-                        }
-                    )
-                })
-            };
+            let named = |i: &usize| names_a_barrier(&items[*i]);
             if !chosen.iter().any(named)
                 && let Some(first_named) = in_phase.iter().copied().find(named)
             {
@@ -460,6 +460,19 @@ pub fn roadmap(
         items,
         agency_flags,
     }
+}
+
+/// Whether the item answers a barrier the owner named themselves.
+fn names_a_barrier(item: &RoadmapItem) -> bool {
+    item.evidence.iter().any(|e| {
+        matches!(
+            e,
+            Evidence::Barrier {
+                self_reported: true,
+                ..
+            }
+        )
+    })
 }
 
 /// What `mention` looked at for this firm; `None` when the firm has no value for it.

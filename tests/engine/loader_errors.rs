@@ -362,7 +362,7 @@ fn check_questionnaires_accepts_the_real_folder() {
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(
         stdout,
-        "ok: dxready-sme 1.0.0 (39 questions, 27 rules)\nok: dxready-sme 1.1.0 (42 questions, 37 rules)\n"
+        "ok: dxready-sme 1.0.0 (39 questions, 27 rules)\nok: dxready-sme 1.1.0 (42 questions, 38 rules)\n"
     );
 }
 
