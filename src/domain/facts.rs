@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::domain::answers::{Answer, ProfileValue, Submission};
 use crate::domain::expr::{Env, Value};
 use crate::domain::questionnaire::{Definition, Question, QuestionKind};
-use crate::domain::scoring::ScoreResult;
+use crate::domain::score_result::ScoreResult;
 
 /// Values worked out from the profile that rules may use: `${size_class}`, `${firm_age_years}`,
 /// `${firm_age_months}`, `${new_business}`.

@@ -11,6 +11,7 @@ pub mod problem;
 pub mod questionnaire;
 pub mod reference;
 pub mod roadmap;
+pub mod score_result;
 pub mod scoring;
 pub mod validate;
 

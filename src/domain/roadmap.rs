@@ -13,7 +13,7 @@ use crate::domain::expr::Mention;
 use crate::domain::facts::{Derived, Facts};
 use crate::domain::questionnaire::{Category, Definition, Phase};
 use crate::domain::reference::Claimant;
-use crate::domain::scoring::ScoreResult;
+use crate::domain::score_result::ScoreResult;
 
 /// How many items per phase the e-mail summary shows.
 pub const SUMMARY_ITEMS_PER_PHASE: usize = 3;
