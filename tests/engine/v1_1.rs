@@ -524,3 +524,26 @@ fn every_text_a_firm_reads_on_1_1_is_in_both_languages() {
     let source = def.source.replace("bạn bè", "");
     assert!(!source.contains("bạn") && !source.contains("Bạn"));
 }
+
+#[test]
+fn the_programme_data_holds_no_fixture_and_says_where_each_entry_comes_from() {
+    let def = real_v11();
+    let reviewed = date(2026, 12, 4);
+    for p in &def.reference.programmes {
+        assert!(
+            p.valid_to.is_none_or(|end| end >= reviewed),
+            "{} had already ended when the data was reviewed",
+            p.id
+        );
+        assert!(!p.source.contains("fixture"), "{}", p.id);
+        // Nothing could be checked against an official text here: each entry says so.
+        assert_eq!(
+            !p.verified,
+            p.source.ends_with("unverified"),
+            "{}: {}",
+            p.id,
+            p.source
+        );
+        assert!(!p.verified, "{}", p.id);
+    }
+}
