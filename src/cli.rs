@@ -37,6 +37,9 @@ pub enum Command {
     CheckQuestionnaires {
         /// Folder to check (defaults to the questionnaire setting).
         dir: Option<PathBuf>,
+        /// Warn as of this day (YYYY-MM-DD) instead of today; warnings never change the exit code.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
         #[command(flatten)]
         settings: QuestionnaireSettings,
     },
@@ -161,9 +164,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{responses} demo responses created");
             Ok(ExitCode::SUCCESS)
         }
-        Command::CheckQuestionnaires { dir, settings } => {
+        Command::CheckQuestionnaires {
+            dir,
+            as_of,
+            settings,
+        } => {
             let dir = dir.unwrap_or(settings.questionnaires);
-            Ok(check_questionnaires(&dir))
+            let as_of = as_of.unwrap_or_else(|| crate::usecases::Clock::System.today());
+            Ok(check_questionnaires(&dir, as_of))
         }
         Command::User(UserCommand::Add(args)) => user_add(args).await,
         Command::Agency(AgencyCommand::Add(args)) => agency_add(args).await,
@@ -340,7 +348,7 @@ async fn agency_add(args: AgencyAdd) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints one `file:line:col: message` line per problem; exit 0 when every file is valid.
-fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
+fn check_questionnaires(dir: &std::path::Path, as_of: chrono::NaiveDate) -> ExitCode {
     match crate::domain::questionnaire::load_dir(dir) {
         Ok(loaded) => {
             for def in loaded.definitions.values() {
@@ -351,6 +359,9 @@ fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
                     def.questions.len(),
                     def.rules.len()
                 );
+            }
+            for warning in crate::domain::questionnaire::warnings(&loaded, as_of) {
+                println!("{warning}");
             }
             ExitCode::SUCCESS
         }

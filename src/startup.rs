@@ -45,6 +45,9 @@ impl Application {
                     lines.join("\n")
                 )
             })?;
+        for warning in crate::domain::questionnaire::warnings(&questionnaires, clock.today()) {
+            tracing::warn!("{warning}");
+        }
         let db = crate::db::connect(&settings.database.database_url)
             .await
             .with_context(|| {

@@ -7,20 +7,32 @@ use chrono::{Datelike, NaiveDate};
 use crate::domain::answers::{Answer, ProfileValue, Submission};
 use crate::domain::expr::{Env, Value};
 use crate::domain::questionnaire::{Definition, Question, QuestionKind};
-use crate::domain::scoring::ScoreResult;
+use crate::domain::score_result::ScoreResult;
 
 /// Values worked out from the profile that rules may use: `${size_class}`, `${firm_age_years}`,
-/// `${new_business}`.
+/// `${firm_age_months}`, `${new_business}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Derived {
     pub size_class: Option<String>,
     pub firm_age_years: Option<f64>,
-    /// Founded this year or last year: the reading of "established < 12 months" that a founding
-    /// year allows (programmes check exact eligibility themselves).
+    /// Whole calendar months from the founding month to this month. Without a founding month
+    /// (`founded_month`) the firm is taken as founded in January, the oldest it can be, so a
+    /// programme is never offered to a firm that may be past its age limit.
+    pub firm_age_months: Option<f64>,
+    /// Founded not more than one year ago ("chưa quá 1 năm"): at most 12 months by
+    /// [`Derived::firm_age_months`]. Programmes check exact eligibility themselves.
     pub new_business: bool,
 }
 
-pub const DERIVED_FIELDS: [&str; 3] = ["size_class", "firm_age_years", "new_business"];
+/// How many months old a firm may be and still count as newly founded.
+pub const NEW_BUSINESS_MONTHS: f64 = 12.0;
+
+pub const DERIVED_FIELDS: [&str; 4] = [
+    "size_class",
+    "firm_age_years",
+    "firm_age_months",
+    "new_business",
+];
 
 impl Derived {
     pub fn compute(def: &Definition, sub: &Submission, today: NaiveDate) -> Derived {
@@ -30,15 +42,22 @@ impl Derived {
             employees,
             sub.profile_str("revenue_band"),
         );
-        let founded = sub
-            .profile
-            .get("founded_year")
-            .and_then(ProfileValue::as_f64);
+        let number = |id: &str| sub.profile.get(id).and_then(ProfileValue::as_f64);
+        let founded = number("founded_year");
+        let founded_month = number("founded_month")
+            .filter(|m| (1.0..=12.0).contains(m))
+            .unwrap_or(1.0);
         let firm_age_years = founded.map(|y| (f64::from(today.year()) - y).max(0.0));
+        let firm_age_months = founded.map(|y| {
+            let months =
+                (f64::from(today.year()) - y) * 12.0 + f64::from(today.month()) - founded_month;
+            months.max(0.0)
+        });
         Derived {
             size_class,
             firm_age_years,
-            new_business: firm_age_years.is_some_and(|a| a <= 1.0),
+            firm_age_months,
+            new_business: firm_age_months.is_some_and(|a| a <= NEW_BUSINESS_MONTHS),
         }
     }
 }
@@ -161,6 +180,9 @@ impl Env for Facts<'_> {
             match name {
                 "size_class" => return derived.size_class.clone().map_or(Value::Null, Value::Str),
                 "firm_age_years" => return derived.firm_age_years.map_or(Value::Null, Value::Num),
+                "firm_age_months" => {
+                    return derived.firm_age_months.map_or(Value::Null, Value::Num);
+                }
                 "new_business" => return Value::Bool(derived.new_business),
                 _ => {}
             }

@@ -15,6 +15,7 @@ pub mod questionnaire;
 pub mod reference;
 pub mod roadmap;
 pub mod role;
+pub mod score_result;
 pub mod scoring;
 pub mod validate;
 

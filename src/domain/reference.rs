@@ -1,6 +1,6 @@
 //! Reference data kept beside the questionnaires (`questionnaires/reference/`): the 34 provinces
-//! (and the 63 former ones), sectors, SME size classes per Decree 80/2021 and support programmes
-//! per province with validity dates. Data, not code: a new subsidy is a line in a file.
+//! (and the 63 former ones), their 3,321 communes since July 2025, sectors, SME size classes per Decree 80/2021 and support programmes
+//! per province (or former province) with their sources and validity dates. Data, not code: a new subsidy is a line in a file.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -19,6 +19,17 @@ pub struct Province {
     pub is_city: bool,
     /// Pre-July-2025 provinces merged into this one, as (slug, Vietnamese name).
     pub former: Vec<(String, String)>,
+}
+
+/// A commune, ward or special zone in force since 1 July 2025 (`communes.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commune {
+    /// The current province's slug.
+    pub province: String,
+    pub slug: String,
+    /// The official unit code.
+    pub code: u32,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -71,52 +82,79 @@ pub struct Programme {
     pub description: Text,
     pub provider: Text,
     pub url: Option<String>,
-    /// Province slugs; empty means nationwide.
+    /// What the entry's facts were taken from (a decision, a plan, a page), in words.
+    pub source: String,
+    /// Whether the facts were checked against the official text; unverified entries say so.
+    pub verified: bool,
+    /// Current province slugs; empty (with no former provinces) means nationwide.
     pub provinces: Vec<String>,
+    /// Former (pre-July-2025) province slugs: the programme is only for firms of that former
+    /// unit, such as a Hải Dương subsidy inside today's Hải Phòng.
+    pub former_provinces: Vec<String>,
     pub topics: Vec<String>,
     /// Size classes eligible; empty means every SME class.
     pub size_classes: Vec<String>,
-    /// Only firms founded at most this many years ago.
-    pub max_firm_age_years: Option<u32>,
-    pub valid_from: NaiveDate,
+    /// Only firms founded at most this many months ago ("chưa quá 1 năm" is 12).
+    pub max_firm_age_months: Option<u32>,
+    /// Open from this day; None means already open.
+    pub valid_from: Option<NaiveDate>,
+    /// Open until this day inclusive; None means no end date is set.
     pub valid_to: Option<NaiveDate>,
 }
 
 /// The size class of a firm above Decree 80/2021's "medium" limits: not an SME.
 pub const LARGE: &str = "large";
 
+/// What a programme looks at to decide whether a firm may claim it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Claimant<'a> {
+    pub province: Option<&'a str>,
+    /// The firm's former (pre-July-2025) province, when it gave one.
+    pub former_province: Option<&'a str>,
+    pub size_class: Option<&'a str>,
+    /// Whole calendar months since founding (see `facts::Derived::firm_age_months`).
+    pub firm_age_months: Option<u32>,
+}
+
 impl Programme {
-    /// Whether a firm in `province` of `size_class`, founded in `founded_year`, can claim this
-    /// programme on `today`.
-    pub fn applies(
-        &self,
-        province: Option<&str>,
-        size_class: Option<&str>,
-        founded_year: Option<i32>,
-        today: NaiveDate,
-    ) -> bool {
-        use chrono::Datelike;
-        let in_time = self.valid_from <= today && self.valid_to.is_none_or(|end| today <= end);
-        let in_place = self.provinces.is_empty()
-            || province.is_some_and(|p| self.provinces.iter().any(|x| x == p));
+    /// Whether the programme is open on `day`.
+    pub fn open_on(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|from| from <= day) && self.valid_to.is_none_or(|end| day <= end)
+    }
+
+    pub fn is_nationwide(&self) -> bool {
+        self.provinces.is_empty() && self.former_provinces.is_empty()
+    }
+
+    /// Whether `firm` can claim this programme on `today`.
+    pub fn applies(&self, firm: &Claimant<'_>, today: NaiveDate) -> bool {
+        let in_current = firm
+            .province
+            .is_some_and(|p| self.provinces.iter().any(|x| x == p));
+        let in_former = firm
+            .former_province
+            .is_some_and(|p| self.former_provinces.iter().any(|x| x == p));
+        let in_place = self.is_nationwide() || in_current || in_former;
         // No size classes listed means every SME (the file's convention), so not a large firm.
         let in_size = if self.size_classes.is_empty() {
-            size_class != Some(LARGE)
+            firm.size_class != Some(LARGE)
         } else {
-            size_class.is_some_and(|s| self.size_classes.iter().any(|x| x == s))
+            firm.size_class
+                .is_some_and(|s| self.size_classes.iter().any(|x| x == s))
         };
-        let in_age = match (self.max_firm_age_years, founded_year) {
+        let in_age = match (self.max_firm_age_months, firm.firm_age_months) {
             (None, _) => true,
-            (Some(max), Some(year)) => today.year() - year <= max as i32,
+            (Some(max), Some(age)) => age <= max,
             (Some(_), None) => false,
         };
-        in_time && in_place && in_size && in_age
+        self.open_on(today) && in_place && in_size && in_age
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reference {
     pub provinces: Vec<Province>,
+    pub communes: Vec<Commune>,
     pub sectors: Vec<Sector>,
     pub size_tables: Vec<SizeTable>,
     pub revenue_bands: Vec<RevenueBand>,
@@ -188,6 +226,29 @@ impl Reference {
         Some(LARGE.into())
     }
 
+    /// This reference data with the programmes of another file added (test fixtures, or
+    /// programmes being prepared), checked against these provinces and size classes.
+    pub fn with_programmes_file(&self, path: &Path) -> Result<Reference, Vec<Problem>> {
+        let text = std::fs::read_to_string(path).map_err(|e| vec![io_problem(path, &e)])?;
+        let mut problems = Problems::new(path, &text);
+        let added = parse_programmes(&text, self, &mut problems);
+        if let Some(dup) = added
+            .iter()
+            .find(|a| self.programmes.iter().any(|p| p.id == a.id))
+        {
+            problems.at(0, format!("programme `{}` is already in the data", dup.id));
+        }
+        if !problems.is_empty() {
+            return Err(problems.list);
+        }
+        let mut programmes = self.programmes.clone();
+        programmes.extend(added);
+        Ok(Reference {
+            programmes,
+            ..self.clone()
+        })
+    }
+
     /// Loads `dir` (normally `questionnaires/reference`), reporting every problem found.
     pub fn load(dir: &Path) -> Result<Reference, Vec<Problem>> {
         let mut problems = Vec::new();
@@ -200,6 +261,15 @@ impl Reference {
                 Err(mut e) => problems.append(&mut e),
             },
             Err(e) => problems.push(io_problem(&provinces_path, &e)),
+        }
+
+        let communes_path = dir.join("communes.csv");
+        match std::fs::read_to_string(&communes_path) {
+            Ok(text) => match parse_communes(&communes_path, &text, &reference.provinces) {
+                Ok(c) => reference.communes = c,
+                Err(mut e) => problems.append(&mut e),
+            },
+            Err(e) => problems.push(io_problem(&communes_path, &e)),
         }
 
         #[derive(Deserialize)]
@@ -329,6 +399,60 @@ fn parse_provinces(path: &Path, text: &str) -> Result<Vec<Province>, Vec<Problem
     }
 }
 
+fn parse_communes(
+    path: &Path,
+    text: &str,
+    provinces: &[Province],
+) -> Result<Vec<Commune>, Vec<Problem>> {
+    let mut problems = Problems::new(path, text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let expected = ["province", "slug", "code", "name_vi", "kind"];
+    match reader.headers() {
+        Ok(h) if h.iter().eq(expected.iter().copied()) => {}
+        _ => problems.at_line(1, format!("the header must be {}", expected.join(","))),
+    }
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) if r.len() == 5 => r,
+            Ok(_) => {
+                problems.at_line(line, "expected 5 columns");
+                continue;
+            }
+            Err(e) => {
+                problems.at_line(line, e.to_string());
+                continue;
+            }
+        };
+        let province = &record[0];
+        if !provinces.is_empty() && !provinces.iter().any(|p| p.slug == province) {
+            problems.at_line(line, format!("unknown province `{province}`"));
+        }
+        if !seen.insert(record[1].to_string()) {
+            problems.at_line(line, format!("duplicate commune `{}`", &record[1]));
+        }
+        let Ok(code) = record[2].parse() else {
+            problems.at_line(line, "the code must be a number");
+            continue;
+        };
+        out.push(Commune {
+            province: province.to_string(),
+            slug: record[1].to_string(),
+            code,
+            name: record[3].to_string(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.list)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProgrammeDoc {
@@ -338,14 +462,19 @@ struct ProgrammeDoc {
     provider: Text,
     #[serde(default)]
     url: Option<Spanned<String>>,
+    source: Spanned<String>,
+    verified: bool,
     #[serde(default)]
     provinces: Vec<Spanned<String>>,
+    #[serde(default)]
+    former_provinces: Vec<Spanned<String>>,
     topics: Vec<String>,
     #[serde(default)]
     size_classes: Vec<Spanned<String>>,
     #[serde(default)]
-    max_firm_age_years: Option<u32>,
-    valid_from: Spanned<toml::value::Datetime>,
+    max_firm_age_months: Option<u32>,
+    #[serde(default)]
+    valid_from: Option<Spanned<toml::value::Datetime>>,
     #[serde(default)]
     valid_to: Option<Spanned<toml::value::Datetime>>,
 }
@@ -395,6 +524,21 @@ fn parse_programmes(text: &str, reference: &Reference, problems: &mut Problems) 
                 );
             }
         }
+        let former = reference.former_provinces();
+        for prov in &p.former_provinces {
+            if !former.is_empty() && !former.iter().any(|(slug, _, _)| slug == prov.get_ref()) {
+                problems.at(
+                    prov.span().start,
+                    format!("unknown former province `{}`", prov.get_ref()),
+                );
+            }
+        }
+        if p.source.get_ref().trim().is_empty() {
+            problems.at(
+                p.source.span().start,
+                "say where the programme's facts come from",
+            );
+        }
         for size in &p.size_classes {
             if !sizes.is_empty() && !sizes.contains(size.get_ref()) {
                 problems.at(
@@ -408,12 +552,12 @@ fn parse_programmes(text: &str, reference: &Reference, problems: &mut Problems) 
         {
             problems.at(url.span().start, "links must start with https://");
         }
-        let from = to_date(&p.valid_from, problems);
+        let from = p.valid_from.as_ref().and_then(|d| to_date(d, problems));
         let to = p.valid_to.as_ref().and_then(|d| to_date(d, problems));
-        if let (Some(f), Some(t)) = (from, to)
+        if let (Some(f), Some(t), Some(at)) = (from, to, p.valid_to.as_ref())
             && t < f
         {
-            problems.at(p.valid_from.span().start, "valid_to is before valid_from");
+            problems.at(at.span().start, "valid_to is before valid_from");
         }
         for (field, t) in [
             ("title", &p.title),
@@ -437,15 +581,22 @@ fn parse_programmes(text: &str, reference: &Reference, problems: &mut Problems) 
             description: p.description,
             provider: p.provider,
             url: p.url.map(Spanned::into_inner),
+            source: p.source.into_inner(),
+            verified: p.verified,
             provinces: p.provinces.into_iter().map(Spanned::into_inner).collect(),
+            former_provinces: p
+                .former_provinces
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
             topics: p.topics,
             size_classes: p
                 .size_classes
                 .into_iter()
                 .map(Spanned::into_inner)
                 .collect(),
-            max_firm_age_years: p.max_firm_age_years,
-            valid_from: from.unwrap_or_default(),
+            max_firm_age_months: p.max_firm_age_months,
+            valid_from: from,
             valid_to: to,
         });
     }

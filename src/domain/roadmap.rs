@@ -12,7 +12,8 @@ use crate::domain::answers::{Answer, ProfileValue, Submission};
 use crate::domain::expr::Mention;
 use crate::domain::facts::{Derived, Facts};
 use crate::domain::questionnaire::{Category, Definition, Phase};
-use crate::domain::scoring::ScoreResult;
+use crate::domain::reference::Claimant;
+use crate::domain::score_result::ScoreResult;
 
 /// How many items per phase the e-mail summary shows.
 pub const SUMMARY_ITEMS_PER_PHASE: usize = 3;
@@ -96,10 +97,10 @@ impl Evidence {
                     .map_or_else(|| Text::new(id, id), |b| b.title.clone()),
                 match (self_reported, inferred) {
                     (true, true) => Text::new(
-                        "Bạn nêu ra và câu trả lời cũng cho thấy",
+                        "Anh/Chị nêu ra và câu trả lời cũng cho thấy",
                         "You named it and your answers show it",
                     ),
-                    (true, false) => Text::new("Bạn nêu ra", "You named it"),
+                    (true, false) => Text::new("Anh/Chị nêu ra", "You named it"),
                     _ => Text::new("Câu trả lời cho thấy", "Your answers show it"),
                 },
             ),
@@ -175,6 +176,9 @@ pub struct RoadmapItem {
     pub support: Vec<SupportItem>,
     /// One of the first three of its phase: shown in the e-mail summary.
     pub summary: bool,
+    /// Moved out of its rule's phase by the Start Smart limit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub moved: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +215,9 @@ pub struct StoredItem {
     /// Ids into [`StoredRoadmap::programmes`].
     pub support: Vec<String>,
     pub summary: bool,
+    /// The phase when it is not the rule's own (a Start Smart action moved on by the limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
 }
 
 /// Reads stored evidence: references, or the words that results stored before them kept.
@@ -248,6 +255,7 @@ impl Roadmap {
                     evidence: item.evidence.clone(),
                     support: item.support.iter().map(|p| p.id.clone()).collect(),
                     summary: item.summary,
+                    phase: item.moved.then_some(item.phase),
                 }
             })
             .collect();
@@ -294,7 +302,8 @@ impl StoredRoadmap {
                     .collect::<Result<_, _>>()?;
                 Ok(RoadmapItem {
                     id: stored.rule,
-                    phase: rule.phase,
+                    moved: stored.phase.is_some_and(|p| p != rule.phase),
+                    phase: stored.phase.unwrap_or(rule.phase),
                     category: rule.category,
                     title: rule.title.clone(),
                     why: rule.why.clone(),
@@ -325,17 +334,17 @@ pub fn roadmap(
         .with_scores(result)
         .with_derived(&derived);
 
-    let province = sub.profile_str("province");
-    let founded = sub
-        .profile
-        .get("founded_year")
-        .and_then(ProfileValue::as_f64)
-        .map(|y| y as i32);
+    let claimant = Claimant {
+        province: sub.profile_str("province"),
+        former_province: sub.profile_str("former_province"),
+        size_class: derived.size_class.as_deref(),
+        firm_age_months: derived.firm_age_months.map(|m| m as u32),
+    };
     let programmes: Vec<_> = def
         .reference
         .programmes
         .iter()
-        .filter(|p| p.applies(province, derived.size_class.as_deref(), founded, today))
+        .filter(|p| p.applies(&claimant, today))
         .collect();
 
     let mut items = Vec::new();
@@ -383,24 +392,87 @@ pub fn roadmap(
                 steps: rule.steps.clone(),
                 support,
                 summary: false,
+                moved: false,
             },
         ));
     }
-    items.sort_by_key(|(order, item)| (item.phase, item.category, *order));
+    // The firm's own goals put the actions serving them first within their category.
+    let goals: Vec<String> = def
+        .goals_question
+        .as_ref()
+        .and_then(|q| facts.answer(q))
+        .map(|a| match a {
+            Answer::Many(v) => v.clone(),
+            Answer::One(v) => vec![v.clone()],
+            Answer::Number(_) => Vec::new(),
+        })
+        .unwrap_or_default();
+    let serves_goal = |order: usize| def.rules[order].goals.iter().any(|g| goals.contains(g));
+    let key =
+        |order: usize, item: &RoadmapItem| (item.phase, item.category, !serves_goal(order), order);
+    items.sort_by_key(|(order, item)| key(*order, item));
+    // Start small: past the limit, Start Smart actions move to Start Small, keeping their order;
+    // with a barrier slot, an action on a barrier the owner named keeps the last place.
+    if let Some(limit) = def.start_smart_limit {
+        let smart: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].1.phase == Phase::StartSmart)
+            .collect();
+        let mut kept: Vec<usize> = smart.iter().copied().take(limit).collect();
+        if def.summary_barrier_slot
+            && !kept.iter().any(|&i| names_a_barrier(&items[i].1))
+            && let Some(&named) = smart.iter().find(|&&i| names_a_barrier(&items[i].1))
+        {
+            kept.pop();
+            kept.push(named);
+        }
+        for &i in &smart {
+            if !kept.contains(&i) {
+                items[i].1.phase = Phase::StartSmall;
+                items[i].1.moved = true;
+            }
+        }
+        items.sort_by_key(|(order, item)| key(*order, item));
+    }
     let mut items: Vec<RoadmapItem> = items.into_iter().map(|(_, i)| i).collect();
     for phase in Phase::ALL {
-        for item in items
-            .iter_mut()
-            .filter(|i| i.phase == phase)
+        let in_phase: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].phase == phase)
+            .collect();
+        let mut chosen: Vec<usize> = in_phase
+            .iter()
+            .copied()
             .take(SUMMARY_ITEMS_PER_PHASE)
-        {
-            item.summary = true;
+            .collect();
+        if def.summary_barrier_slot {
+            let named = |i: &usize| names_a_barrier(&items[*i]);
+            if !chosen.iter().any(named)
+                && let Some(first_named) = in_phase.iter().copied().find(named)
+            {
+                chosen.pop();
+                chosen.push(first_named);
+            }
+        }
+        for i in chosen {
+            items[i].summary = true;
         }
     }
     Roadmap {
         items,
         agency_flags,
     }
+}
+
+/// Whether the item answers a barrier the owner named themselves.
+fn names_a_barrier(item: &RoadmapItem) -> bool {
+    item.evidence.iter().any(|e| {
+        matches!(
+            e,
+            Evidence::Barrier {
+                self_reported: true,
+                ..
+            }
+        )
+    })
 }
 
 /// What `mention` looked at for this firm; `None` when the firm has no value for it.

@@ -4,6 +4,8 @@
 
 use std::collections::HashSet;
 
+use chrono::NaiveDate;
+
 use crate::domain::Text;
 use crate::domain::answers::{Answer, ProfileValue, Submission};
 use crate::domain::facts::Facts;
@@ -60,11 +62,17 @@ fn err(field: Field, vi: impl Into<String>, en: impl Into<String>) -> FieldError
     }
 }
 
-/// Checks `sub` within `scope`. An empty list means it is valid.
-pub fn validate(def: &Definition, sub: &Submission, scope: Scope) -> Vec<FieldError> {
+/// Checks `sub` within `scope` as of `today` (bounds such as "at most this year" depend on it).
+/// An empty list means it is valid.
+pub fn validate(
+    def: &Definition,
+    sub: &Submission,
+    scope: Scope,
+    today: NaiveDate,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if matches!(scope, Scope::Everything | Scope::Profile) {
-        validate_profile(def, sub, &mut errors);
+        validate_profile(def, sub, today, &mut errors);
     }
     if !matches!(scope, Scope::Profile | Scope::Consents) {
         let facts = Facts::new(def, sub);
@@ -105,7 +113,7 @@ pub fn validate(def: &Definition, sub: &Submission, scope: Scope) -> Vec<FieldEr
             if !sub.consents.contains(&c.purpose) {
                 errors.push(err(
                     Field::Consent(c.purpose),
-                    "Cần đồng ý để chúng tôi xử lý câu trả lời và lập báo cáo cho bạn",
+                    "Cần đồng ý để chúng tôi xử lý câu trả lời và lập báo cáo cho Anh/Chị",
                     "We need your agreement to process your answers and produce your report",
                 ));
             }
@@ -269,7 +277,12 @@ fn check_answer(q: &Question, answer: &Answer) -> Option<FieldError> {
     }
 }
 
-fn validate_profile(def: &Definition, sub: &Submission, errors: &mut Vec<FieldError>) {
+fn validate_profile(
+    def: &Definition,
+    sub: &Submission,
+    today: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) {
     for id in sub.profile.keys() {
         if def.profile_field(id).is_none() {
             errors.push(err(
@@ -306,13 +319,26 @@ fn validate_profile(def: &Definition, sub: &Submission, errors: &mut Vec<FieldEr
         let Some(value) = value else { continue };
         let problem = match (f.kind, value) {
             (ProfileKind::Choice, ProfileValue::Text(v)) => {
-                (!f.options.iter().any(|o| &o.value == v)).then(|| {
-                    err(
+                let outside = f.within.as_ref().and_then(|(parent, of)| {
+                    let chosen = sub.profile_str(parent)?;
+                    let belongs = of.get(v)?;
+                    (belongs != chosen).then_some(parent)
+                });
+                if !f.options.iter().any(|o| &o.value == v) {
+                    Some(err(
                         field.clone(),
                         format!("'{v}' không có trong danh sách: {}", f.label.vi),
                         format!("'{v}' is not in the list: {}", f.label.en),
-                    )
-                })
+                    ))
+                } else if outside.is_some() {
+                    Some(err(
+                        field.clone(),
+                        format!("{} không thuộc tỉnh/thành phố đã chọn", f.label.vi),
+                        format!("{}: not in the chosen province", f.label.en),
+                    ))
+                } else {
+                    None
+                }
             }
             (ProfileKind::Text, ProfileValue::Text(v)) => {
                 (v.chars().count() > f.max_length).then(|| {
@@ -324,14 +350,15 @@ fn validate_profile(def: &Definition, sub: &Submission, errors: &mut Vec<FieldEr
                 })
             }
             (ProfileKind::Number, ProfileValue::Number(n)) => {
+                let (min, max) = f.bounds_on(today);
                 let bad = !n.is_finite()
                     || n.fract() != 0.0
-                    || f.min.is_some_and(|m| *n < m)
-                    || f.max.is_some_and(|m| *n > m);
+                    || min.is_some_and(|m| *n < m)
+                    || max.is_some_and(|m| *n > m);
                 bad.then(|| {
                     let (lo, hi) = (
-                        f.min.map_or("…".into(), |m| m.to_string()),
-                        f.max.map_or("…".into(), |m| m.to_string()),
+                        min.map_or("…".into(), |m| m.to_string()),
+                        max.map_or("…".into(), |m| m.to_string()),
                     );
                     err(
                         field.clone(),

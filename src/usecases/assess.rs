@@ -2,6 +2,7 @@
 //! the questionnaire and the contact rules, assess it as of today, store it all in one
 //! transaction.
 
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{App, Error, Result};
@@ -24,8 +25,9 @@ pub fn response_errors(
     def: &Definition,
     submission: &Submission,
     contact: &Contact,
+    today: NaiveDate,
 ) -> Vec<FieldError> {
-    let mut errors = validate(def, submission, Scope::Everything);
+    let mut errors = validate(def, submission, Scope::Everything, today);
     errors.extend(contact_errors(contact, &submission.consents));
     errors
 }
@@ -40,17 +42,18 @@ pub async fn submit_response(
     lang: Lang,
     channel: &str,
 ) -> Result<Submitted> {
-    let errors = response_errors(def, submission, contact);
+    let now = app.clock.now();
+    let today = app.clock.today();
+    let errors = response_errors(def, submission, contact, today);
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    let now = app.clock.now();
     let Assessment {
         submission,
         result,
         roadmap,
         size_class,
-    } = assess(def, submission, app.clock.today());
+    } = assess(def, submission, today);
     let email_report_to = contact
         .email
         .clone()

@@ -372,10 +372,17 @@ async fn pages_are_small_and_say_their_language(app: TestApp) {
 }
 db_test!(pages_are_small_and_say_their_language);
 
-async fn deleting_a_response_removes_every_row_about_it(app: TestApp) {
-    use sea_orm::{EntityTrait, PaginatorTrait};
+/// Deletion (contract): every row that identifies the firm goes, and so does every consent in
+/// force; the anonymised response, answers and result stay for the aggregates.
+async fn deleting_a_response_removes_its_personal_rows_and_keeps_the_anonymised_answers(
+    app: TestApp,
+) {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let client = browser();
     let result = walk(&app, &client, Pick::Varied(4), Some("owner@example.vn")).await;
+    let db = &app.state.db;
+    use dxready::db::entities::*;
+    let answers = answer::Entity::find().count(db).await.unwrap();
     let withdraw = format!("{result}/withdraw");
     let (status, _, _) = post_form(
         &app,
@@ -386,20 +393,25 @@ async fn deleting_a_response_removes_every_row_about_it(app: TestApp) {
     )
     .await;
     assert_eq!(status, 200);
-    let db = &app.state.db;
-    use dxready::db::entities::*;
-    assert_eq!(response::Entity::find().count(db).await.unwrap(), 0);
-    assert_eq!(answer::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(contact::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 0);
+    let in_force = consent::Entity::find()
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(in_force, 0, "no consent stays in force");
+    let stored = response::Entity::find().all(db).await.unwrap();
+    assert_eq!(stored.len(), 1, "the anonymised response stays");
+    assert!(stored[0].result_token_hash.is_none() && stored[0].resume_token_hash.is_none());
+    assert_eq!(answer::Entity::find().count(db).await.unwrap(), answers);
     assert_eq!(
         assessment_result::Entity::find().count(db).await.unwrap(),
-        0
+        1
     );
-    assert_eq!(result_dimension::Entity::find().count(db).await.unwrap(), 0);
-    assert_eq!(contact::Entity::find().count(db).await.unwrap(), 0);
-    assert_eq!(consent::Entity::find().count(db).await.unwrap(), 0);
-    assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(result_dimension::Entity::find().count(db).await.unwrap(), 7);
 }
-db_test!(deleting_a_response_removes_every_row_about_it);
+db_test!(deleting_a_response_removes_its_personal_rows_and_keeps_the_anonymised_answers);
 
 /// The result page compares a firm with its sector and province only once at least five such
 /// firms exist, and its full roadmap downloads as a PDF.

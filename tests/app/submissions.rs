@@ -216,16 +216,24 @@ async fn results_stay_readable_after_their_version_is_replaced(app: TestApp) {
         .unwrap()
         .to_string();
 
-    // The same folder, except that 1.0.0 is now 1.1.0.
+    // The same folder, except that the version answered is now 9.0.0.
+    let version = created["questionnaire"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (mut settings, dir) = app.stop().await;
     let folder = dir.path().join("questionnaires");
     copy_dir(&settings.questionnaires.questionnaires, &folder);
-    let old = folder.join("dxready-sme@1.0.0.toml");
+    let old = folder.join(format!("dxready-sme@{version}.toml"));
     let source = std::fs::read_to_string(&old).unwrap();
     std::fs::remove_file(&old).unwrap();
     std::fs::write(
-        folder.join("dxready-sme@1.1.0.toml"),
-        source.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1),
+        folder.join("dxready-sme@9.0.0.toml"),
+        source.replacen(
+            &format!("version = \"{version}\""),
+            "version = \"9.0.0\"",
+            1,
+        ),
     )
     .unwrap();
     settings.questionnaires.questionnaires = folder;
@@ -233,7 +241,7 @@ async fn results_stay_readable_after_their_version_is_replaced(app: TestApp) {
     assert!(
         app.state
             .questionnaires
-            .get("dxready-sme", "1.0.0")
+            .get("dxready-sme", &version)
             .is_none()
     );
 
@@ -243,7 +251,7 @@ async fn results_stay_readable_after_their_version_is_replaced(app: TestApp) {
     let res = app.get(&format!("/api/v1/results/{token}")).await;
     assert_eq!(res.status(), 200);
     let stored: Value = res.json().await.unwrap();
-    assert_eq!(stored["questionnaire"]["version"], "1.0.0");
+    assert_eq!(stored["questionnaire"]["version"], version.as_str());
     assert_eq!(stored["roadmap"], created["roadmap"]);
 }
 db_test!(results_stay_readable_after_their_version_is_replaced);

@@ -56,6 +56,42 @@ pub fn real() -> Arc<Definition> {
     .clone()
 }
 
+/// `def` loaded again with the programmes of `programmes` (a fixture file) added to the real
+/// ones.
+pub fn with_programmes(def: &Definition, programmes: &Path) -> Definition {
+    let reference = reference()
+        .with_programmes_file(programmes)
+        .unwrap_or_else(|p| panic!("fixture programmes do not load: {p:#?}"));
+    load_str(
+        Path::new("with-programmes.toml"),
+        &def.source,
+        Arc::new(reference),
+    )
+    .unwrap_or_else(|p| panic!("does not load with fixture programmes: {p:#?}"))
+}
+
+/// The served questionnaire, `dxready-sme@1.1.0`.
+pub fn real_v11() -> Arc<Definition> {
+    static REAL: OnceLock<Arc<Definition>> = OnceLock::new();
+    REAL.get_or_init(|| {
+        load_dir(&questionnaires_dir())
+            .unwrap_or_else(|p| panic!("the real questionnaires do not load: {p:#?}"))
+            .get("dxready-sme", "1.1.0")
+            .expect("dxready-sme 1.1.0 is in the folder")
+    })
+    .clone()
+}
+
+/// Both published versions, oldest first.
+pub fn versions() -> [Arc<Definition>; 2] {
+    [real(), real_v11()]
+}
+
+/// A day after the 2026 programme rounds ended, for results on 1.1.0.
+pub fn after_2026() -> NaiveDate {
+    date(2027, 1, 5)
+}
+
 /// Loads a questionnaire held in a string against the real reference data; panics with every
 /// problem when it does not load.
 pub fn load_inline(source: &str) -> Definition {

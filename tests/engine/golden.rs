@@ -9,8 +9,11 @@ use dxready::domain::questionnaire::{Category, Definition, Phase};
 use dxready::domain::scoring::{BarrierFlag, ScoreResult};
 use dxready::domain::{ProfileValue, Submission};
 
+use chrono::NaiveDate;
+
 use crate::common::{
-    assert_close, dimension_score, evaluate, many, number, one, real, set_points, text, today,
+    after_2026, assert_close, dimension_score, many, number, one, real, real_v11, set_points, text,
+    today,
 };
 
 /// What a reviewer needs to judge a result: numbers rounded to 4 decimals, texts in English.
@@ -52,8 +55,13 @@ fn round4(x: f64) -> f64 {
 }
 
 fn golden(def: &Definition, sub: &Submission) -> (ScoreResult, Golden) {
-    let (result, map) = evaluate(def, sub);
-    let derived = Derived::compute(def, sub, today());
+    golden_on(def, sub, today())
+}
+
+fn golden_on(def: &Definition, sub: &Submission, day: NaiveDate) -> (ScoreResult, Golden) {
+    let result = dxready::domain::score(def, sub);
+    let map = dxready::domain::roadmap(def, sub, &result, day);
+    let derived = Derived::compute(def, sub, day);
     let level = def.level(result.level).expect("level");
     let golden = Golden {
         size_class: derived.size_class,
@@ -256,7 +264,7 @@ fn every_golden_firm_is_a_valid_submission() {
         ("manufacturer", manufacturer_100_staff()),
     ] {
         sub.consents.insert(ConsentPurpose::Processing);
-        let errors = validate(&def, &sub, Scope::Everything);
+        let errors = validate(&def, &sub, Scope::Everything, today());
         assert!(errors.is_empty(), "{name}: {errors:#?}");
     }
 }
@@ -311,4 +319,95 @@ fn logistics_firm_in_hai_phong_that_imports_and_exports() {
 fn manufacturer_with_100_staff() {
     let (_, snapshot) = golden(&real(), &manufacturer_100_staff());
     insta::assert_json_snapshot!("manufacturer_100_staff", snapshot);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same firms on 1.1.0, as of 2027-01-05 (after the 2026 programme rounds), and a household
+// business in Hưng Yên.
+
+/// A 1.0.0 firm as a 1.1.0 answer: the commune chosen from the list by its name, the legal form
+/// an enterprise.
+fn on_v11(mut sub: Submission) -> Submission {
+    let def = real_v11();
+    if let Some(ProfileValue::Text(name)) = sub.profile.get("commune").cloned() {
+        let province = sub.profile_str("province").expect("a province").to_string();
+        let commune = def
+            .reference
+            .communes
+            .iter()
+            .find(|c| c.province == province && c.name == name)
+            .unwrap_or_else(|| panic!("no commune {name} in {province}"));
+        sub.profile.insert("commune".into(), text(&commune.slug));
+    }
+    sub.profile.insert("legal_form".into(), text("enterprise"));
+    sub
+}
+
+/// A household grocery in Hưng Yên on lump-sum tax, taking over 1 billion VND a year, paper
+/// invoices, thinking of becoming an enterprise.
+fn household_hung_yen() -> Submission {
+    let def = real_v11();
+    let mut sub = micro_retailer_hung_yen();
+    sub.profile.remove("commune");
+    profile(
+        &mut sub,
+        &[
+            ("name", text("Hộ kinh doanh Thu Hà")),
+            ("legal_form", text("household")),
+            ("commune", text("phuong-pho-hien-11953")),
+            ("employees", number(1.0)),
+            ("founded_year", number(2015.0)),
+        ],
+    );
+    sub.answers.insert("hh_tax".into(), one("lump_sum"));
+    sub.answers.insert("hh_revenue".into(), one("from_1bn"));
+    sub.answers
+        .insert("hh_become_enterprise".into(), one("considering"));
+    set_points(&def, &mut sub, &[("q19", 0.0), ("q20", 0.0), ("q21", 1.0)]);
+    sub
+}
+
+fn v11_firms() -> [(&'static str, Submission); 6] {
+    [
+        (
+            "v1_1_micro_retailer_hung_yen",
+            on_v11(micro_retailer_hung_yen()),
+        ),
+        (
+            "v1_1_ocop_food_processor_hai_duong",
+            on_v11(ocop_food_processor_hai_duong()),
+        ),
+        ("v1_1_logistics_hai_phong", on_v11(logistics_hai_phong())),
+        (
+            "v1_1_manufacturer_100_staff",
+            on_v11(manufacturer_100_staff()),
+        ),
+        ("v1_1_household_hung_yen", household_hung_yen()),
+        ("v1_1_logistics_hai_phong_new_in_2027", {
+            let mut sub = on_v11(logistics_hai_phong());
+            sub.profile.insert("founded_year".into(), number(2027.0));
+            sub
+        }),
+    ]
+}
+
+#[test]
+fn every_golden_firm_is_a_valid_answer_to_1_1() {
+    use dxready::domain::questionnaire::ConsentPurpose;
+    use dxready::domain::validate::{Scope, validate};
+    let def = real_v11();
+    for (name, mut sub) in v11_firms() {
+        sub.consents.insert(ConsentPurpose::Processing);
+        let errors = validate(&def, &sub, Scope::Everything, after_2026());
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}
+
+#[test]
+fn golden_results_on_1_1() {
+    let def = real_v11();
+    for (name, sub) in v11_firms() {
+        let (_, snapshot) = golden_on(&def, &sub, after_2026());
+        insta::assert_json_snapshot!(name, snapshot);
+    }
 }

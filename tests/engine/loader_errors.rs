@@ -104,7 +104,7 @@ fn a_rule_that_can_never_fire_is_reported() {
 }
 
 /// The keys allowed at the top of a questionnaire file, as the messages list them.
-const FILE_KEYS: &str = "`format`, `id`, `version`, `title`, `intro`, `estimated_minutes`, `retired_ids`, `profile`, `dimension`, `section`, `question`, `option_set`, `consent`, `level`, `band`, `barrier`, `rule`";
+const FILE_KEYS: &str = "`format`, `id`, `version`, `title`, `intro`, `estimated_minutes`, `goals_question`, `start_smart_limit`, `summary_barrier_slot`, `retired_ids`, `profile`, `dimension`, `section`, `question`, `option_set`, `consent`, `level`, `band`, `barrier`, `rule`";
 
 #[test]
 fn a_misspelt_table_is_an_error_not_a_dropped_question() {
@@ -137,7 +137,7 @@ fn a_misspelt_key_is_an_error_not_a_dropped_rule() {
     assert_eq!(
         problems("unknown-key.toml"),
         vec![
-            "unknown-key.toml:133:1: unknown key `whne` in a rule (did you mean `when`?); expected one of `id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `agency_flag`, `agency_flag_when`"
+            "unknown-key.toml:133:1: unknown key `whne` in a rule (did you mean `when`?); expected one of `id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `goals`, `agency_flag`, `agency_flag_when`"
         ]
     );
 }
@@ -146,7 +146,7 @@ fn a_misspelt_key_is_an_error_not_a_dropped_rule() {
 fn every_misspelt_key_and_table_is_reported_at_once() {
     let option_keys = "`value`, `label`, `hint`, `points`, `not_applicable`, `exclusive`";
     let question_keys = "`id`, `section`, `type`, `dimension`, `required`, `text`, `hint`, `relevant`, `option_set`, `option`, `max_points`, `max_choices`, `min`, `max`, `min_label`, `max_label`, `unit`, `max_length`, `pii`, `error`";
-    let rule_keys = "`id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `agency_flag`, `agency_flag_when`";
+    let rule_keys = "`id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `goals`, `agency_flag`, `agency_flag_when`";
     let name = "unknown-keys-everywhere.toml";
     assert_eq!(
         problems(name),
@@ -216,7 +216,7 @@ fn every_syntax_error_is_reported_with_the_unknown_keys_after_it() {
         vec![
             "syntax-errors.toml:46:11: unexpected key or value, expected newline, `#`",
             "syntax-errors.toml:61:22: invalid basic string, expected `\"`",
-            "syntax-errors.toml:133:1: unknown key `whne` in a rule (did you mean `when`?); expected one of `id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `agency_flag`, `agency_flag_when`",
+            "syntax-errors.toml:133:1: unknown key `whne` in a rule (did you mean `when`?); expected one of `id`, `phase`, `category`, `when`, `title`, `why`, `step`, `support_topics`, `goals`, `agency_flag`, `agency_flag_when`",
         ]
     );
 }
@@ -312,10 +312,16 @@ fn every_fixture_except_the_valid_one_is_refused() {
 // ---------------------------------------------------------------------------------------------
 // The command line
 
+/// Runs the command as of 2026-06-01 (no programme ends within 90 days of it).
 fn check_questionnaires(dir: &Path) -> (i32, String) {
+    check_questionnaires_as_of(dir, "2026-06-01")
+}
+
+fn check_questionnaires_as_of(dir: &Path, as_of: &str) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_dxready"))
         .arg("check-questionnaires")
         .arg(dir)
+        .args(["--as-of", as_of])
         .env_remove("DXREADY_QUESTIONNAIRES")
         .output()
         .expect("the dxready binary runs");
@@ -354,7 +360,22 @@ fn line_of(source: &str, line: &str) -> usize {
 fn check_questionnaires_accepts_the_real_folder() {
     let (code, stdout) = check_questionnaires(&questionnaires_dir());
     assert_eq!(code, 0, "{stdout}");
-    assert_eq!(stdout, "ok: dxready-sme 1.0.0 (39 questions, 27 rules)\n");
+    assert_eq!(
+        stdout,
+        "ok: dxready-sme 1.0.0 (39 questions, 27 rules)\nok: dxready-sme 1.1.0 (42 questions, 38 rules)\n"
+    );
+}
+
+#[test]
+fn check_questionnaires_prints_warnings_as_of_a_day_and_still_succeeds() {
+    let (code, stdout) = check_questionnaires_as_of(&questionnaires_dir(), "2026-12-04");
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains(
+            "warning: programme `hai-phong-dx-awareness-2026` ends on 2026-12-31 (in 27 days)"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]

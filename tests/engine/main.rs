@@ -11,3 +11,5 @@ mod loader_errors;
 mod properties;
 mod question_types;
 mod roadmap_rules;
+mod v1_1;
+mod warnings;

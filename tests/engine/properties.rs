@@ -1,4 +1,5 @@
-//! The contract's invariants over random firms answering the real questionnaire: random profile
+//! The contract's invariants over random firms answering each published version of the real
+//! questionnaire (1.0.0 and 1.1.0): random profile
 //! (trade, sector, province, size, age, OCOP), a random option for every question, random
 //! multiple-choice subsets that respect `exclusive` and `max_choices`, and now and then a
 //! question left unanswered.
@@ -13,7 +14,9 @@ use dxready::domain::scoring::ScoreResult;
 use dxready::domain::validate::{Field, Scope, validate};
 use dxready::domain::{Answer, ProfileValue, Submission, roadmap, score};
 
-use crate::common::{real, text, today};
+use std::sync::Arc;
+
+use crate::common::{real, text, today, versions};
 
 const TRADE: [&str; 4] = ["none", "import", "export", "both"];
 
@@ -27,12 +30,19 @@ struct Firm {
     ocop: bool,
     founded_year: Option<u32>,
     revenue_band: Option<String>,
+    /// Given only to versions that ask it (1.1.0 on).
+    legal_form: Option<String>,
 }
 
 impl Firm {
-    fn profile(&self, sub: &mut Submission) {
+    fn profile(&self, def: &Definition, sub: &mut Submission) {
         let p = &mut sub.profile;
         p.insert("name".into(), text("Công ty Ngẫu nhiên"));
+        if let Some(legal_form) = &self.legal_form
+            && def.profile_field("legal_form").is_some()
+        {
+            p.insert("legal_form".into(), text(legal_form));
+        }
         p.insert("province".into(), text(&self.province));
         p.insert("sector".into(), text(&self.sector));
         p.insert("trade".into(), text(self.trade));
@@ -50,7 +60,12 @@ impl Firm {
     }
 }
 
-fn firm() -> impl Strategy<Value = Firm> {
+/// A firm and the version it answers: every property holds for both published versions.
+fn firm() -> impl Strategy<Value = (Arc<Definition>, Firm)> {
+    (0..versions().len(), firm_profile()).prop_map(|(v, firm)| (versions()[v].clone(), firm))
+}
+
+fn firm_profile() -> impl Strategy<Value = Firm> {
     let def = real();
     let provinces: Vec<String> = def
         .reference
@@ -73,16 +88,24 @@ fn firm() -> impl Strategy<Value = Firm> {
         any::<bool>(),
         prop::option::of(1990u32..=2026),
         prop::option::of(prop::sample::select(bands)),
+        prop::option::of(prop::sample::select(vec![
+            "enterprise".to_string(),
+            "household".to_string(),
+            "cooperative".to_string(),
+        ])),
     )
         .prop_map(
-            |(province, sector, trade, employees, ocop, founded_year, revenue_band)| Firm {
-                province,
-                sector,
-                trade,
-                employees,
-                ocop,
-                founded_year,
-                revenue_band,
+            |(province, sector, trade, employees, ocop, founded_year, revenue_band, legal_form)| {
+                Firm {
+                    province,
+                    sector,
+                    trade,
+                    employees,
+                    ocop,
+                    founded_year,
+                    revenue_band,
+                    legal_form,
+                }
             },
         )
 }
@@ -130,12 +153,15 @@ fn answer_from_seed(q: &Question, seed: u64) -> Option<Answer> {
 }
 
 /// A random response: a firm, answers from seeds (one question in sixteen left unanswered).
-fn response() -> impl Strategy<Value = Submission> {
-    let count = real().questions.len();
-    (firm(), prop::collection::vec(any::<u64>(), count)).prop_map(|(firm, seeds)| {
-        let def = real();
+fn response() -> impl Strategy<Value = (Arc<Definition>, Submission)> {
+    let count = versions()
+        .iter()
+        .map(|d| d.questions.len())
+        .max()
+        .unwrap_or(0);
+    (firm(), prop::collection::vec(any::<u64>(), count)).prop_map(|((def, firm), seeds)| {
         let mut sub = Submission::default();
-        firm.profile(&mut sub);
+        firm.profile(&def, &mut sub);
         for (q, seed) in def.questions.iter().zip(seeds) {
             if seed >> 60 == 0 {
                 continue;
@@ -144,7 +170,7 @@ fn response() -> impl Strategy<Value = Submission> {
                 sub.answers.insert(q.id.clone(), answer);
             }
         }
-        sub
+        (def, sub)
     })
 }
 
@@ -196,7 +222,7 @@ fn raises(q: &Question, current: &Answer) -> Vec<Answer> {
 
 /// Problems with the answers `sub` gives (questions left out on purpose are not counted).
 fn answer_errors(def: &Definition, sub: &Submission) -> Vec<String> {
-    validate(def, sub, Scope::Everything)
+    validate(def, sub, Scope::Everything, today())
         .into_iter()
         .filter(|e| matches!(&e.field, Field::Answer(id) if sub.answers.contains_key(id)))
         .map(|e| format!("{}: {}", e.field.api_name(), e.message.en))
@@ -235,8 +261,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn scores_stay_between_0_and_100(sub in response()) {
-        let def = real();
+    fn scores_stay_between_0_and_100((def, sub) in response()) {
         prop_assert_eq!(answer_errors(&def, &sub), Vec::<String>::new());
         let result = score(&def, &sub);
         prop_assert!((0.0..=100.0).contains(&result.overall), "overall {}", result.overall);
@@ -252,11 +277,10 @@ proptest! {
     }
 
     #[test]
-    fn the_best_answers_score_100_and_reach_the_top_level(firm in firm()) {
-        let def = real();
+    fn the_best_answers_score_100_and_reach_the_top_level((def, firm) in firm()) {
         let mut sub = extreme_submission(&def, true);
         sub.profile.clear();
-        firm.profile(&mut sub);
+        firm.profile(&def, &mut sub);
         prop_assert_eq!(answer_errors(&def, &sub), Vec::<String>::new());
         let result = score(&def, &sub);
         prop_assert!((result.overall - 100.0).abs() < 1e-9, "overall {}", result.overall);
@@ -267,11 +291,10 @@ proptest! {
     }
 
     #[test]
-    fn the_worst_answers_score_0_and_stay_at_the_bottom_level(firm in firm()) {
-        let def = real();
+    fn the_worst_answers_score_0_and_stay_at_the_bottom_level((def, firm) in firm()) {
         let mut sub = extreme_submission(&def, false);
         sub.profile.clear();
-        firm.profile(&mut sub);
+        firm.profile(&def, &mut sub);
         prop_assert_eq!(answer_errors(&def, &sub), Vec::<String>::new());
         let result = score(&def, &sub);
         prop_assert_eq!(result.overall, 0.0);
@@ -282,8 +305,7 @@ proptest! {
     }
 
     #[test]
-    fn raising_any_one_answer_never_lowers_a_score_or_the_level(sub in response()) {
-        let def = real();
+    fn raising_any_one_answer_never_lowers_a_score_or_the_level((def, sub) in response()) {
         let before = score(&def, &sub);
         for q in def.questions.iter().filter(|q| q.is_scored()) {
             let Some(current) = sub.answers.get(&q.id) else { continue };
@@ -297,8 +319,7 @@ proptest! {
     }
 
     #[test]
-    fn not_applicable_leaves_the_denominator(sub in response()) {
-        let def = real();
+    fn not_applicable_leaves_the_denominator((def, sub) in response()) {
         for q in def.questions.iter().filter(|q| q.is_scored()) {
             let Some(na) = q.options.iter().find(|o| o.not_applicable) else { continue };
             let mut answered_na = sub.clone();
@@ -310,8 +331,7 @@ proptest! {
     }
 
     #[test]
-    fn answers_to_hidden_questions_are_ignored(sub in response(), seed in any::<u64>()) {
-        let def = real();
+    fn answers_to_hidden_questions_are_ignored((def, sub) in response(), seed in any::<u64>()) {
         let facts = dxready::domain::facts::Facts::new(&def, &sub);
         let hidden: Vec<&Question> =
             def.questions.iter().filter(|q| !facts.is_relevant(&q.id)).collect();
@@ -346,10 +366,9 @@ proptest! {
     }
 
     #[test]
-    fn q22_counts_only_for_firms_that_import_or_export(firm in firm(), seed in any::<u64>()) {
-        let def = real();
+    fn q22_counts_only_for_firms_that_import_or_export((def, firm) in firm(), seed in any::<u64>()) {
         let mut sub = Submission::default();
-        firm.profile(&mut sub);
+        firm.profile(&def, &mut sub);
         let q22 = def.question("q22").expect("q22");
         sub.answers.insert("q22".into(), answer_from_seed(q22, seed).expect("an option"));
         let d5 = score(&def, &sub).dimension("d5").expect("d5").clone();
@@ -361,8 +380,7 @@ proptest! {
     }
 
     #[test]
-    fn the_same_response_always_gets_the_same_result_and_roadmap(sub in response()) {
-        let def = real();
+    fn the_same_response_always_gets_the_same_result_and_roadmap((def, sub) in response()) {
         let first = score(&def, &sub);
         let first_map = roadmap(&def, &sub, &first, today());
         // As stored and read back: through JSON.
@@ -374,8 +392,7 @@ proptest! {
     }
 
     #[test]
-    fn a_stored_roadmap_restores_to_the_same_roadmap_in_less_space(sub in response()) {
-        let def = real();
+    fn a_stored_roadmap_restores_to_the_same_roadmap_in_less_space((def, sub) in response()) {
         let result = score(&def, &sub);
         let map = roadmap(&def, &sub, &result, today());
         // As stored and read back: compact, through JSON, then with the rules' texts again.
@@ -387,18 +404,36 @@ proptest! {
     }
 
     #[test]
-    fn every_roadmap_is_ordered_summarised_explained_and_locally_supported(sub in response()) {
-        let def = real();
+    fn every_roadmap_is_ordered_summarised_explained_and_locally_supported((def, sub) in response()) {
         let result = score(&def, &sub);
         let map = roadmap(&def, &sub, &result, today());
         let position = |id: &str| def.rules.iter().position(|r| r.id == id).expect("rule");
-        let keys: Vec<_> =
-            map.items.iter().map(|i| (i.phase, i.category, position(&i.id))).collect();
+        // The firm's goals (1.1.0 on) put the actions serving them first in their category.
+        let goals: Vec<String> = match sub.answers.get("p7_goals") {
+            Some(Answer::Many(v)) if def.goals_question.is_some() => v.clone(),
+            _ => Vec::new(),
+        };
+        let keys: Vec<_> = map
+            .items
+            .iter()
+            .map(|i| {
+                let serves = def.rules[position(&i.id)].goals.iter().any(|g| goals.contains(g));
+                (i.phase, i.category, !serves, position(&i.id))
+            })
+            .collect();
         prop_assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        if let Some(limit) = def.start_smart_limit {
+            prop_assert!(map.phase(Phase::StartSmart).count() <= limit);
+        }
         for phase in Phase::ALL {
             let marks: Vec<bool> = map.phase(phase).map(|i| i.summary).collect();
-            let expected: Vec<bool> = (0..marks.len()).map(|i| i < 3).collect();
-            prop_assert_eq!(marks, expected, "{:?}", phase);
+            if def.summary_barrier_slot {
+                // Three marked, one of them possibly a named barrier's further down.
+                prop_assert_eq!(marks.iter().filter(|m| **m).count(), marks.len().min(3));
+            } else {
+                let expected: Vec<bool> = (0..marks.len()).map(|i| i < 3).collect();
+                prop_assert_eq!(marks, expected, "{:?}", phase);
+            }
         }
         let province = sub.profile_str("province");
         for item in &map.items {
@@ -406,11 +441,12 @@ proptest! {
             prop_assert_eq!(item.evidence.is_empty(), rule.when.mentions().is_empty(), "{}", item.id);
             for s in &item.support {
                 let programme = def.reference.programmes.iter().find(|p| p.id == s.id).expect("programme");
-                prop_assert!(programme.valid_from <= today());
-                prop_assert!(programme.valid_to.is_none_or(|end| today() <= end));
+                prop_assert!(programme.open_on(today()));
+                let former = sub.profile_str("former_province");
                 prop_assert!(
-                    programme.provinces.is_empty()
-                        || programme.provinces.iter().any(|p| Some(p.as_str()) == province),
+                    programme.is_nationwide()
+                        || programme.provinces.iter().any(|p| Some(p.as_str()) == province)
+                        || programme.former_provinces.iter().any(|p| Some(p.as_str()) == former),
                     "{} offered in {:?}", s.id, province
                 );
                 prop_assert!(programme.topics.iter().any(|t| rule.support_topics.contains(t)));
@@ -472,6 +508,7 @@ fn a_stored_roadmap_naming_an_unknown_rule_is_refused() {
         evidence: vec![],
         support: vec![],
         summary: false,
+        phase: None,
     });
     let err = stored.restore(&def).unwrap_err();
     assert!(err.contains("r_not_there"), "{err}");
@@ -491,10 +528,11 @@ fn a_d5_score_of_23_24ths_survives_the_stored_roadmap_bit_for_bit() {
         ocop: false,
         founded_year: None,
         revenue_band: None,
+        legal_form: None,
     };
     let best = dxready::domain::questionnaire::extreme_submission(&def, true);
     let mut base = Submission::default();
-    firm.profile(&mut base);
+    firm.profile(&def, &mut base);
     base.answers = best.answers.clone();
     // q37 low fires the rule that cites score('d5') as its evidence.
     let q37 = def.questions.iter().find(|q| q.id == "q37").expect("q37");

@@ -8,7 +8,7 @@ use dxready::domain::questionnaire::{Definition, QuestionKind};
 use dxready::domain::validate::{Field, Scope, clean, validate};
 use dxready::domain::{Answer, Submission, score};
 
-use crate::common::{assert_close, dimension_score, load_inline, many, number, one, text};
+use crate::common::{assert_close, dimension_score, load_inline, many, number, one, text, today};
 
 /// Two dimensions of equal weight. `d1`: a single choice with a "not applicable" option and a
 /// capped multiple choice with an exclusive "none". `d2`: a 1–5 scale and a single choice shown
@@ -280,7 +280,7 @@ fn points_and_max(sub: &Submission, dimension: &str) -> (f64, f64, usize) {
 }
 
 fn errors_on(sub: &Submission, question: &str) -> Vec<String> {
-    validate(def(), sub, Scope::Everything)
+    validate(def(), sub, Scope::Everything, today())
         .into_iter()
         .filter(|e| e.field == Field::Answer(question.into()))
         .map(|e| e.message.en)
@@ -641,7 +641,7 @@ fn the_best_answers_the_loader_checks_are_answers_a_respondent_can_give() {
         for best in [true, false] {
             let mut sub = extreme_submission(&def, best);
             sub.profile = self::sub(&[]).profile;
-            let errors: Vec<_> = validate(&def, &sub, Scope::Everything)
+            let errors: Vec<_> = validate(&def, &sub, Scope::Everything, today())
                 .into_iter()
                 .filter(|e| matches!(e.field, Field::Answer(_)))
                 .collect();

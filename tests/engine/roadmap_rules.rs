@@ -7,7 +7,11 @@ use dxready::domain::roadmap::{Roadmap, RoadmapItem};
 use dxready::domain::scoring::ScoreResult;
 use dxready::domain::{ProfileValue, Submission, Text, roadmap, score};
 
-use crate::common::{date, evaluate, many, number, real, set_points, text, today};
+use std::sync::Arc;
+
+use crate::common::{
+    date, evaluate, fixtures_dir, many, number, real, set_points, text, today, with_programmes,
+};
 
 /// A service firm in Hưng Yên, founded 2015, no trade, answering in the middle of every scale:
 /// no barrier flag, level 3 and no rule except the unconditional r27.
@@ -106,8 +110,10 @@ struct RuleCase {
 use Category::{Barrier, Compliance, Growth, Security};
 use Phase::{Scale, StartSmall, StartSmart};
 
-const NEW_FIRM: &[Set] = &[Set::Number("founded_year", 2025.0)];
-const TWO_YEAR_OLD_FIRM: &[Set] = &[Set::Number("founded_year", 2024.0)];
+/// Founded this year: at most 5 months old on [`today`] (2026-06-01).
+const NEW_FIRM: &[Set] = &[Set::Number("founded_year", 2026.0)];
+/// Founded last year: 17 months old at most, past "not more than one year".
+const OLDER_FIRM: &[Set] = &[Set::Number("founded_year", 2025.0)];
 const IMPORTER: &[Set] = &[Set::Text("trade", "import")];
 const RETAILER: &[Set] = &[Set::Text("sector", "retail")];
 const FOOD_PROCESSOR: &[Set] = &[Set::Text("sector", "food_processing")];
@@ -121,12 +127,12 @@ const RULES: &[RuleCase] = &[
     RuleCase { id: "r02", phase: StartSmart, category: Compliance, agency_flag: None,
         fires: Change { points: &[("q20", 1.0)], set: NEW_FIRM },
         does_not_fire: &[
-            Change { points: &[("q20", 1.0)], set: TWO_YEAR_OLD_FIRM },
+            Change { points: &[("q20", 1.0)], set: OLDER_FIRM },
             Change { points: &[("q20", 2.0)], set: NEW_FIRM },
         ],
         evidence: &["q20", "new_business"] },
     RuleCase { id: "r03", phase: StartSmart, category: Compliance, agency_flag: None,
-        fires: Change { points: &[("q20", 1.0)], set: TWO_YEAR_OLD_FIRM },
+        fires: Change { points: &[("q20", 1.0)], set: OLDER_FIRM },
         does_not_fire: &[
             Change { points: &[("q20", 1.0)], set: NEW_FIRM },
             pts(&[("q20", 2.0)]),
@@ -532,23 +538,33 @@ fn with_profile(mut sub: Submission, field: &str, value: ProfileValue) -> Submis
 
 #[test]
 fn an_expired_programme_never_appears_and_a_future_one_not_yet() {
-    let def = real();
+    // Fixture programmes: a 2025 round that has ended and a round opening in 2028.
+    let def = Arc::new(with_programmes(
+        &real(),
+        &fixtures_dir().join("programmes/expired-and-future.toml"),
+    ));
     let no_e_invoice = pts(&[("q19", 0.0)]).apply(&def);
-    // The cash-register round ran in 2025; the helpdesk opens on 2026-01-01.
+    let offered = |day| {
+        let result = score(&def, &no_e_invoice);
+        let ids = support_ids(&roadmap(&def, &no_e_invoice, &result, day), "r01");
+        let fixtures = ["e-invoice-cash-register-2025", "e-invoice-future-round"];
+        ids.into_iter()
+            .filter(|id| fixtures.contains(&id.as_str()))
+            .collect::<Vec<_>>()
+    };
+    assert!(offered(today()).is_empty());
     assert_eq!(
-        support_ids(&roadmap_on(&no_e_invoice, today()), "r01"),
-        vec!["e-invoice-helpdesk"]
-    );
-    assert_eq!(
-        support_ids(&roadmap_on(&no_e_invoice, date(2025, 6, 1)), "r01"),
+        offered(date(2025, 6, 1)),
         vec!["e-invoice-cash-register-2025"]
     );
-    // valid_to is the last day it is offered.
+    // valid_to is the last day it is offered, valid_from the first.
     assert_eq!(
-        support_ids(&roadmap_on(&no_e_invoice, date(2025, 12, 31)), "r01"),
+        offered(date(2025, 12, 31)),
         vec!["e-invoice-cash-register-2025"]
     );
-    assert!(support_ids(&roadmap_on(&no_e_invoice, date(2028, 1, 1)), "r01").is_empty());
+    assert!(offered(date(2026, 1, 1)).is_empty());
+    assert!(offered(date(2027, 12, 31)).is_empty());
+    assert_eq!(offered(date(2028, 1, 1)), vec!["e-invoice-future-round"]);
 }
 
 #[test]
@@ -560,8 +576,10 @@ fn a_province_only_programme_appears_only_in_that_province() {
     }
     .apply(&def);
     let in_hung_yen = roadmap_on(&new_firm, today());
-    let in_hai_phong = roadmap_on(
-        &with_profile(new_firm.clone(), "province", text("hai-phong")),
+    let hai_phong = with_profile(new_firm.clone(), "province", text("hai-phong"));
+    let in_hai_phong = roadmap_on(&hai_phong, today());
+    let in_former_hai_duong = roadmap_on(
+        &with_profile(hai_phong, "former_province", text("hai-duong")),
         today(),
     );
     let in_ha_noi = roadmap_on(&with_profile(new_firm, "province", text("ha-noi")), today());
@@ -569,9 +587,11 @@ fn a_province_only_programme_appears_only_in_that_province() {
         support_ids(&in_hung_yen, "r02"),
         vec!["hung-yen-esign-new-firms"]
     );
+    // Hải Dương's subsidy is for firms of former Hải Dương, not for all of today's Hải Phòng.
+    assert!(support_ids(&in_hai_phong, "r02").is_empty());
     assert_eq!(
-        support_ids(&in_hai_phong, "r02"),
-        vec!["hai-phong-esign-new-firms"]
+        support_ids(&in_former_hai_duong, "r02"),
+        vec!["hai-duong-esign-new-firms"]
     );
     assert!(support_ids(&in_ha_noi, "r02").is_empty());
 
@@ -591,20 +611,27 @@ fn a_programme_for_new_firms_is_not_offered_to_older_ones() {
     // r03 (established firms) shares the e_signature topic with r02.
     let old = Change {
         points: &[("q20", 1.0)],
-        set: TWO_YEAR_OLD_FIRM,
+        set: OLDER_FIRM,
     }
     .apply(&def);
     assert!(support_ids(&roadmap_on(&old, today()), "r03").is_empty());
     let mut unknown_age = old.clone();
     unknown_age.profile.remove("founded_year");
     assert!(support_ids(&roadmap_on(&unknown_age, today()), "r03").is_empty());
-    // Founded in 2025: one year old on 2026-06-01 (r02) but two years old in 2027.
-    let new_firm = with_profile(old, "founded_year", number(2025.0));
+    // Founded in 2026: at most 5 months old on 2026-06-01 (r02), but over a year old by 2027-06
+    // even if founded in December (no founding month: taken as January, 17 months).
+    let new_firm = with_profile(old, "founded_year", number(2026.0));
     assert_eq!(
         support_ids(&roadmap_on(&new_firm, today()), "r02"),
         vec!["hung-yen-esign-new-firms"]
     );
-    assert!(support_ids(&roadmap_on(&new_firm, date(2027, 1, 2)), "r03").is_empty());
+    assert!(support_ids(&roadmap_on(&new_firm, date(2027, 6, 2)), "r03").is_empty());
+    // 12 whole months is still "not more than one year"; 13 is not.
+    assert_eq!(
+        support_ids(&roadmap_on(&new_firm, date(2027, 1, 31)), "r02"),
+        vec!["hung-yen-esign-new-firms"]
+    );
+    assert!(support_ids(&roadmap_on(&new_firm, date(2027, 2, 1)), "r03").is_empty());
 }
 
 #[test]

@@ -24,6 +24,16 @@ pub struct FileDoc {
     pub intro: Text,
     #[serde(default)]
     pub estimated_minutes: Option<u32>,
+    /// The multiple-choice question holding the firm's own goals; rules naming a chosen goal
+    /// (`goals = […]`) come first in their phase and category.
+    #[serde(default)]
+    pub goals_question: Option<Spanned<String>>,
+    /// At most this many Start Smart actions; the rest move to Start Small, in order.
+    #[serde(default)]
+    pub start_smart_limit: Option<Spanned<usize>>,
+    /// Keep one e-mail summary slot per phase for an action about a barrier the owner named.
+    #[serde(default)]
+    pub summary_barrier_slot: bool,
     /// Ids used by earlier versions that may never be reused for something else.
     #[serde(default)]
     pub retired_ids: Vec<Spanned<String>>,
@@ -66,15 +76,54 @@ pub struct ProfileFieldDoc {
     pub values_from: Option<Spanned<String>>,
     #[serde(default, rename = "option")]
     pub options: Vec<OptionDoc>,
+    /// A number, or a year relative to the day of answering: `"this_year"`, `"this_year - 120"`.
     #[serde(default)]
-    pub min: Option<f64>,
+    pub min: Option<Spanned<BoundDoc>>,
     #[serde(default)]
-    pub max: Option<f64>,
+    pub max: Option<Spanned<BoundDoc>>,
     #[serde(default)]
     pub max_length: Option<usize>,
     /// Personal or identifying data: never shown in aggregates or exports.
     #[serde(default)]
     pub pii: bool,
+}
+
+/// A bound of a number profile field as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum BoundDoc {
+    Number(f64),
+    Relative(String),
+}
+
+impl BoundDoc {
+    /// `Ok(Err(offset))` for a bound relative to this year, `Ok(Ok(n))` for a fixed one.
+    pub fn parse(&self) -> Result<Result<f64, i32>, String> {
+        let text = match self {
+            BoundDoc::Number(n) => return Ok(Ok(*n)),
+            BoundDoc::Relative(t) => t,
+        };
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let bad = || {
+            format!(
+                "a bound is a number or `this_year`, `this_year - N`, `this_year + N`, not `{text}`"
+            )
+        };
+        let rest = compact.strip_prefix("this_year").ok_or_else(bad)?;
+        if rest.is_empty() {
+            return Ok(Err(0));
+        }
+        let (sign, digits) = match rest.split_at(1) {
+            ("-", d) => (-1, d),
+            ("+", d) => (1, d),
+            _ => return Err(bad()),
+        };
+        let n: i32 = digits.parse().map_err(|_| bad())?;
+        if !(0..=1000).contains(&n) {
+            return Err(bad());
+        }
+        Ok(Err(sign * n))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -234,6 +283,9 @@ pub struct RuleDoc {
     /// Topics matched against support programmes' topics.
     #[serde(default)]
     pub support_topics: Vec<Spanned<String>>,
+    /// Options of the file's `goals_question` this action serves.
+    #[serde(default)]
+    pub goals: Vec<Spanned<String>>,
     /// Flag raised for support agencies when the rule fires.
     #[serde(default)]
     pub agency_flag: Option<Spanned<String>>,

@@ -366,6 +366,8 @@ impl Checker<'_, '_> {
         out
     }
 
+    /// Checks the whole file, part by part in file order, and builds the definition when the
+    /// parts could be read (problems are collected on the way; the caller refuses any).
     fn build(
         mut self,
         doc: FileDoc,
@@ -373,6 +375,58 @@ impl Checker<'_, '_> {
         source: Arc<str>,
         reference: Arc<Reference>,
     ) -> Option<Definition> {
+        let (top, retired) = self.header(&doc);
+        let mut answer_ids = HashSet::new();
+        let profile = self.profile_fields(&doc, &reference, top, &retired, &mut answer_ids);
+        let (dimensions, dim_ids) = self.dimensions(&doc, top, &retired);
+        let (sections, section_ids) = self.sections(&doc, &retired);
+        let mut schema = LoadSchema::new(&profile, &dimensions);
+        let questions = self.questions(
+            &doc,
+            &mut schema,
+            &section_ids,
+            &dim_ids,
+            &mut answer_ids,
+            &retired,
+        );
+        let consents = self.consents(&doc, top, &retired);
+        let levels = self.levels(&doc, top, &mut schema);
+        let bands = self.bands(&doc, &retired);
+        let barriers = self.barriers(&doc, &retired, &mut schema);
+        let rules = self.rules(&doc, &questions, &schema, &retired);
+
+        let question_index = questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.id.clone(), i))
+            .collect();
+        Some(Definition {
+            id: doc.id.into_inner(),
+            version: doc.version.into_inner(),
+            content_hash,
+            source,
+            title: doc.title,
+            intro: doc.intro,
+            estimated_minutes: doc.estimated_minutes.unwrap_or(12),
+            profile,
+            dimensions,
+            sections,
+            questions,
+            consents,
+            levels,
+            bands,
+            barriers,
+            rules,
+            goals_question: doc.goals_question.map(Spanned::into_inner),
+            start_smart_limit: doc.start_smart_limit.map(Spanned::into_inner),
+            summary_barrier_slot: doc.summary_barrier_slot,
+            reference,
+            question_index,
+        })
+    }
+
+    /// Format, id, version, title and intro; the file's position and retired ids.
+    fn header(&mut self, doc: &FileDoc) -> (usize, HashSet<String>) {
         if doc.format.get_ref() != format::FORMAT {
             self.p.at(
                 doc.format.span().start,
@@ -404,13 +458,22 @@ impl Checker<'_, '_> {
             .iter()
             .map(|r| r.get_ref().clone())
             .collect();
+        (top, retired)
+    }
 
-        // Profile fields.
-        let mut answer_ids = HashSet::new();
+    /// Profile fields, with choice lists from reference data; their ids join `answer_ids`.
+    fn profile_fields(
+        &mut self,
+        doc: &FileDoc,
+        reference: &Reference,
+        top: usize,
+        retired: &HashSet<String>,
+        answer_ids: &mut HashSet<String>,
+    ) -> Vec<ProfileField> {
         let mut profile = Vec::new();
         for f in &doc.profile {
             let at = f.id.span().start;
-            self.id(&f.id, "profile field", &mut answer_ids, &retired);
+            self.id(&f.id, "profile field", answer_ids, retired);
             let owner = format!("profile field `{}`", f.id.get_ref());
             self.text(&f.label, at, &format!("{owner} label"));
             self.opt_text(&f.hint, at, &format!("{owner} hint"));
@@ -428,6 +491,7 @@ impl Checker<'_, '_> {
                 }
             };
             let mut options = self.options(&f.options, &owner, false);
+            let mut within = None;
             if let Some(from) = &f.values_from {
                 if !options.is_empty() {
                     self.p.at(
@@ -456,8 +520,31 @@ impl Checker<'_, '_> {
                         .iter()
                         .map(|b| choice(&b.id, b.label.clone()))
                         .collect(),
+                    "communes" => {
+                        let province_name = |slug: &str| {
+                            reference
+                                .province(slug)
+                                .map_or(slug.to_string(), |p| p.name.vi.clone())
+                        };
+                        within = Some((
+                            "province".to_string(),
+                            reference
+                                .communes
+                                .iter()
+                                .map(|c| (c.slug.clone(), c.province.clone()))
+                                .collect(),
+                        ));
+                        reference
+                            .communes
+                            .iter()
+                            .map(|c| {
+                                let label = format!("{} – {}", c.name, province_name(&c.province));
+                                choice(&c.slug, Text::new(&label, &label))
+                            })
+                            .collect()
+                    }
                     other => {
-                        self.p.at(from.span().start, format!("unknown list `{other}` (provinces, former_provinces, sectors, revenue_bands)"));
+                        self.p.at(from.span().start, format!("unknown list `{other}` (provinces, former_provinces, communes, sectors, revenue_bands)"));
                         Vec::new()
                     }
                 };
@@ -470,6 +557,23 @@ impl Checker<'_, '_> {
                 self.p
                     .at(at, format!("{owner} has options but is not a choice"));
             }
+            let mut bound = |b: &Option<Spanned<format::BoundDoc>>| -> (Option<f64>, Option<i32>) {
+                let Some(b) = b else { return (None, None) };
+                match b.get_ref().parse() {
+                    Ok(Ok(n)) => (Some(n), None),
+                    Ok(Err(offset)) => (None, Some(offset)),
+                    Err(message) => {
+                        self.p.at(b.span().start, message);
+                        (None, None)
+                    }
+                }
+            };
+            let (min, min_from_this_year) = bound(&f.min);
+            let (max, max_from_this_year) = bound(&f.max);
+            if kind != ProfileKind::Number && (f.min.is_some() || f.max.is_some()) {
+                self.p
+                    .at(at, format!("{owner} has bounds but is not a number"));
+            }
             profile.push(ProfileField {
                 id: f.id.get_ref().clone(),
                 kind,
@@ -477,10 +581,13 @@ impl Checker<'_, '_> {
                 hint: f.hint.clone(),
                 required: f.required,
                 options,
-                min: f.min,
-                max: f.max,
+                min,
+                max,
+                min_from_this_year,
+                max_from_this_year,
                 max_length: f.max_length.unwrap_or(200),
                 pii: f.pii,
+                within,
             });
         }
         for required in REQUIRED_PROFILE {
@@ -501,12 +608,20 @@ impl Checker<'_, '_> {
                 );
             }
         }
+        profile
+    }
 
-        // Dimensions.
+    /// Dimensions and their weights (summing to 1).
+    fn dimensions(
+        &mut self,
+        doc: &FileDoc,
+        top: usize,
+        retired: &HashSet<String>,
+    ) -> (Vec<Dimension>, HashSet<String>) {
         let mut dim_ids = HashSet::new();
         let mut dimensions = Vec::new();
         for d in &doc.dimensions {
-            self.id(&d.id, "dimension", &mut dim_ids, &retired);
+            self.id(&d.id, "dimension", &mut dim_ids, retired);
             self.text(
                 &d.title,
                 d.id.span().start,
@@ -545,12 +660,19 @@ impl Checker<'_, '_> {
                 format!("dimension weights must sum to 1, they sum to {weight_sum:.4}"),
             );
         }
+        (dimensions, dim_ids)
+    }
 
-        // Sections.
+    /// Sections (pages).
+    fn sections(
+        &mut self,
+        doc: &FileDoc,
+        retired: &HashSet<String>,
+    ) -> (Vec<Section>, HashSet<String>) {
         let mut section_ids = HashSet::new();
         let mut sections = Vec::new();
         for s in &doc.sections {
-            self.id(&s.id, "section", &mut section_ids, &retired);
+            self.id(&s.id, "section", &mut section_ids, retired);
             self.text(
                 &s.title,
                 s.id.span().start,
@@ -567,27 +689,37 @@ impl Checker<'_, '_> {
                 intro: s.intro.clone(),
             });
         }
+        (sections, section_ids)
+    }
 
-        // Option sets.
+    /// Option sets and questions, each added to `schema` once checked, so relevance only looks back.
+    fn questions(
+        &mut self,
+        doc: &FileDoc,
+        schema: &mut LoadSchema,
+        section_ids: &HashSet<String>,
+        dim_ids: &HashSet<String>,
+        answer_ids: &mut HashSet<String>,
+        retired: &HashSet<String>,
+    ) -> Vec<Question> {
         let mut option_sets: HashMap<String, &[OptionDoc]> = HashMap::new();
         let mut set_ids = HashSet::new();
         for set in &doc.option_sets {
-            self.id(&set.id, "option set", &mut set_ids, &retired);
+            self.id(&set.id, "option set", &mut set_ids, retired);
             option_sets.insert(set.id.get_ref().clone(), &set.options);
         }
 
         // Questions (relevance is checked against what came before each question).
-        let mut schema = LoadSchema::new(&profile, &dimensions);
         let mut questions: Vec<Question> = Vec::new();
         for q in &doc.questions {
             if let Some(question) = self.question(
                 q,
                 &option_sets,
-                &section_ids,
-                &dim_ids,
-                &mut answer_ids,
-                &retired,
-                &schema,
+                section_ids,
+                dim_ids,
+                answer_ids,
+                retired,
+                schema,
             ) {
                 schema.add_question(&question);
                 questions.push(question);
@@ -612,13 +744,16 @@ impl Checker<'_, '_> {
                 );
             }
         }
+        questions
+    }
 
-        // Consents.
+    /// Consents: one per purpose, only processing required.
+    fn consents(&mut self, doc: &FileDoc, top: usize, retired: &HashSet<String>) -> Vec<Consent> {
         let mut consents = Vec::new();
         let mut consent_ids = HashSet::new();
         let mut purposes = HashSet::new();
         for c in &doc.consents {
-            self.id(&c.id, "consent", &mut consent_ids, &retired);
+            self.id(&c.id, "consent", &mut consent_ids, retired);
             self.text(
                 &c.text,
                 c.id.span().start,
@@ -675,8 +810,11 @@ impl Checker<'_, '_> {
                 "a questionnaire needs a required [[consent]] with purpose = \"processing\"",
             );
         }
+        consents
+    }
 
-        // Levels.
+    /// Levels, numbered and rising, with gates that can pass; their numbers go into `schema`.
+    fn levels(&mut self, doc: &FileDoc, top: usize, schema: &mut LoadSchema) -> Vec<Level> {
         let mut levels = Vec::new();
         for l in &doc.levels {
             let at = l.level.span().start;
@@ -687,9 +825,9 @@ impl Checker<'_, '_> {
             let gate = l
                 .gate
                 .as_ref()
-                .and_then(|g| self.expr(g, &schema, Place::Scoring));
+                .and_then(|g| self.expr(g, schema, Place::Scoring));
             if let (Some(expr), Some(src)) = (&gate, &l.gate)
-                && !expr.can_hold(&schema)
+                && !expr.can_hold(schema)
             {
                 self.p.at(
                     src.span().start + 1,
@@ -740,12 +878,15 @@ impl Checker<'_, '_> {
         }
         let level_numbers: Vec<u8> = levels.iter().map(|l| l.level).collect();
         schema.levels = level_numbers;
+        levels
+    }
 
-        // Bands.
+    /// Comparison bands.
+    fn bands(&mut self, doc: &FileDoc, retired: &HashSet<String>) -> Vec<Band> {
         let mut bands = Vec::new();
         let mut band_ids = HashSet::new();
         for (i, b) in doc.bands.iter().enumerate() {
-            self.id(&b.id, "band", &mut band_ids, &retired);
+            self.id(&b.id, "band", &mut band_ids, retired);
             self.text(
                 &b.name,
                 b.id.span().start,
@@ -767,12 +908,20 @@ impl Checker<'_, '_> {
                 name: b.name.clone(),
             });
         }
+        bands
+    }
 
-        // Barriers.
+    /// Barrier flags; their ids go into `schema` for the rules.
+    fn barriers(
+        &mut self,
+        doc: &FileDoc,
+        retired: &HashSet<String>,
+        schema: &mut LoadSchema,
+    ) -> Vec<Barrier> {
         let mut barriers = Vec::new();
         let mut barrier_ids = HashSet::new();
         for b in &doc.barriers {
-            self.id(&b.id, "barrier", &mut barrier_ids, &retired);
+            self.id(&b.id, "barrier", &mut barrier_ids, retired);
             self.text(
                 &b.title,
                 b.id.span().start,
@@ -783,8 +932,8 @@ impl Checker<'_, '_> {
                 b.id.span().start,
                 &format!("barrier `{}` description", b.id.get_ref()),
             );
-            let self_reported = self.expr(&b.self_reported, &schema, Place::Scoring);
-            let inferred = self.expr(&b.inferred, &schema, Place::Scoring);
+            let self_reported = self.expr(&b.self_reported, schema, Place::Scoring);
+            let inferred = self.expr(&b.inferred, schema, Place::Scoring);
             if let (Some(self_reported), Some(inferred)) = (self_reported, inferred) {
                 barriers.push(Barrier {
                     id: b.id.get_ref().clone(),
@@ -796,20 +945,53 @@ impl Checker<'_, '_> {
             }
         }
         schema.barriers = barriers.iter().map(|b| b.id.clone()).collect();
+        barriers
+    }
 
-        // Rules.
+    /// Roadmap rules: phases, categories, goals, support topics and conditions that can hold.
+    fn rules(
+        &mut self,
+        doc: &FileDoc,
+        questions: &[Question],
+        schema: &LoadSchema,
+        retired: &HashSet<String>,
+    ) -> Vec<Rule> {
         let topics: HashSet<&str> = self
             .reference
             .programmes
             .iter()
             .flat_map(|p| p.topics.iter().map(String::as_str))
             .collect();
+        let goal_options: Option<Vec<String>> = match &doc.goals_question {
+            None => None,
+            Some(g) => match questions.iter().find(|q| &q.id == g.get_ref()) {
+                Some(q) if q.kind == QuestionKind::MultipleChoice => {
+                    Some(q.options.iter().map(|o| o.value.clone()).collect())
+                }
+                _ => {
+                    self.p.at(
+                        g.span().start,
+                        format!(
+                            "goals_question `{}` must be a multiple-choice question",
+                            g.get_ref()
+                        ),
+                    );
+                    Some(Vec::new())
+                }
+            },
+        };
+        if let Some(limit) = &doc.start_smart_limit
+            && *limit.get_ref() == 0
+        {
+            self.p
+                .at(limit.span().start, "start_smart_limit must be 1 or more");
+        }
         let mut rules = Vec::new();
         let mut rule_ids = HashSet::new();
         for r in &doc.rules {
             let at = r.id.span().start;
             let rid = r.id.get_ref().clone();
-            self.id(&r.id, "rule", &mut rule_ids, &retired);
+            self.id(&r.id, "rule", &mut rule_ids, retired);
             self.text(&r.title, at, &format!("rule `{rid}` title"));
             self.text(&r.why, at, &format!("rule `{rid}` why"));
             for (i, s) in r.steps.iter().enumerate() {
@@ -843,9 +1025,22 @@ impl Checker<'_, '_> {
                     );
                 }
             }
-            let when = self.expr(&r.when, &schema, Place::Rule);
+            for g in &r.goals {
+                match &goal_options {
+                    None => self.p.at(
+                        g.span().start,
+                        "a rule names goals but the file has no goals_question",
+                    ),
+                    Some(options) if !options.contains(g.get_ref()) => self.p.at(
+                        g.span().start,
+                        format!("`{}` is not an option of the goals question", g.get_ref()),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            let when = self.expr(&r.when, schema, Place::Rule);
             if let Some(w) = &when
-                && !w.can_hold(&schema)
+                && !w.can_hold(schema)
             {
                 self.p.at(
                     r.when.span().start + 1,
@@ -855,7 +1050,7 @@ impl Checker<'_, '_> {
             let flag_when = r
                 .agency_flag_when
                 .as_ref()
-                .and_then(|w| self.expr(w, &schema, Place::Rule));
+                .and_then(|w| self.expr(w, schema, Place::Rule));
             if r.agency_flag_when.is_some() && r.agency_flag.is_none() {
                 self.p.at(
                     at,
@@ -884,37 +1079,13 @@ impl Checker<'_, '_> {
                         .iter()
                         .map(|t| t.get_ref().clone())
                         .collect(),
+                    goals: r.goals.iter().map(|g| g.get_ref().clone()).collect(),
                     agency_flag: r.agency_flag.as_ref().map(|f| f.get_ref().clone()),
                     agency_flag_when: flag_when,
                 });
             }
         }
-
-        let question_index = questions
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (q.id.clone(), i))
-            .collect();
-        Some(Definition {
-            id: doc.id.into_inner(),
-            version: doc.version.into_inner(),
-            content_hash,
-            source,
-            title: doc.title,
-            intro: doc.intro,
-            estimated_minutes: doc.estimated_minutes.unwrap_or(12),
-            profile,
-            dimensions,
-            sections,
-            questions,
-            consents,
-            levels,
-            bands,
-            barriers,
-            rules,
-            reference,
-            question_index,
-        })
+        rules
     }
 
     #[expect(
@@ -1286,7 +1457,7 @@ impl Schema for LoadSchema {
         if place == Place::Rule && DERIVED_FIELDS.contains(&name) {
             return Ok(match name {
                 "new_business" => RefKind::Bool,
-                "firm_age_years" => RefKind::Number {
+                "firm_age_years" | "firm_age_months" => RefKind::Number {
                     min: Some(0.0),
                     max: None,
                 },

@@ -4,6 +4,8 @@
 pub mod format;
 mod load;
 mod model;
+mod warnings;
 
 pub use load::{LoadedDir, extreme_submission, load_dir, load_file, load_str};
 pub use model::*;
+pub use warnings::{ENDING_WITHIN_DAYS, Warning, WarningKind, warnings};

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::domain::Text;
@@ -32,6 +33,12 @@ pub struct Definition {
     pub bands: Vec<Band>,
     pub barriers: Vec<Barrier>,
     pub rules: Vec<Rule>,
+    /// The question holding the firm's goals (rules' `goals` are its options).
+    pub goals_question: Option<String>,
+    /// At most this many Start Smart actions; the rest move to Start Small.
+    pub start_smart_limit: Option<usize>,
+    /// One e-mail summary slot per phase is kept for a barrier the owner named.
+    pub summary_barrier_slot: bool,
     pub reference: Arc<Reference>,
     pub(crate) question_index: HashMap<String, usize>,
 }
@@ -88,10 +95,29 @@ pub struct ProfileField {
     pub required: bool,
     /// Allowed values for choice fields (inline or from reference data).
     pub options: Vec<ChoiceOption>,
+    /// Fixed bounds of a number field; None when there is none or it is relative to today.
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// Bounds relative to the day an answer is checked, as years added to that day's year
+    /// (`max = "this_year"` is `Some(0)`), so a year field never goes out of date.
+    pub min_from_this_year: Option<i32>,
+    pub max_from_this_year: Option<i32>,
     pub max_length: usize,
     pub pii: bool,
+    /// For a list nested in another field's value (a commune in its province): that field's id
+    /// and, for each value of this one, the value of that field it belongs to.
+    pub within: Option<(String, HashMap<String, String>)>,
+}
+
+impl ProfileField {
+    /// The bounds of a number field on `today`, relative ones worked out.
+    pub fn bounds_on(&self, today: NaiveDate) -> (Option<f64>, Option<f64>) {
+        let year = |offset: i32| f64::from(today.year() + offset);
+        (
+            self.min_from_this_year.map(year).or(self.min),
+            self.max_from_this_year.map(year).or(self.max),
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -357,6 +383,8 @@ pub struct Rule {
     pub why: Text,
     pub steps: Vec<Text>,
     pub support_topics: Vec<String>,
+    /// Goals (options of the definition's goals question) this action serves.
+    pub goals: Vec<String>,
     pub agency_flag: Option<String>,
     pub agency_flag_when: Option<Expr>,
 }

@@ -54,7 +54,12 @@ pub async fn create_response(
     let (lang, submission, contact, mut errors) = parse_request(value)?;
     if !errors.is_empty() {
         // Report the questionnaire's complaints too, so one round trip names every bad field.
-        errors.extend(response_errors(&def, &submission, &contact));
+        errors.extend(response_errors(
+            &def,
+            &submission,
+            &contact,
+            state.clock.today(),
+        ));
         return Err(AppError::Validation(errors).into());
     }
     let submitted = submit_response(&state, &def, None, &submission, &contact, lang, "api").await?;

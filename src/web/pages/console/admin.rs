@@ -15,6 +15,7 @@ use crate::db::accounts::{Account, Agency};
 use crate::db::audit::{self, action};
 use crate::domain::Lang;
 use crate::domain::Role;
+use crate::domain::questionnaire::Warning;
 use crate::domain::reference::Reference;
 use crate::usecases::{
     self,
@@ -56,7 +57,12 @@ async fn render(
     let accounts = db::accounts::list_accounts(&state.db).await?;
     let agencies = db::accounts::list_agencies(&state.db).await?;
     let reference = reference(state);
-    let content = admin_view(console, &reference, &accounts, &agencies, problems);
+    let warnings =
+        crate::domain::questionnaire::warnings(&state.questionnaires, state.clock.today());
+    let content = html! {
+        (admin_view(console, &reference, &accounts, &agencies, problems))
+        (questionnaire_warnings(console.lang, &warnings))
+    };
     let title = if problems.is_empty() {
         console.t("Quản trị", "Admin").to_string()
     } else {
@@ -276,6 +282,20 @@ fn province_options(
         option value="" { (t(lang, none_label.0, none_label.1)) }
         @for p in &reference.provinces {
             option value=(p.slug) selected[selected == Some(p.slug.as_str())] { (p.name.get(lang)) }
+        }
+    }
+}
+
+/// What will go wrong soon in the questionnaires and programmes (see `check-questionnaires`).
+fn questionnaire_warnings(lang: Lang, warnings: &[Warning]) -> Markup {
+    html! {
+        section #questionnaire-warnings {
+            h2 { (t(lang, "Cảnh báo về bảng hỏi và chương trình hỗ trợ", "Questionnaire and programme warnings")) }
+            @if warnings.is_empty() {
+                p { (t(lang, "Không có cảnh báo.", "No warnings.")) }
+            } @else {
+                ul { @for w in warnings { li { (w.message.get(lang)) } } }
+            }
         }
     }
 }

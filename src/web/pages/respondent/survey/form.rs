@@ -1,5 +1,7 @@
 //! Reading a posted step into the draft, and what is still missing or wrong in it.
 
+use chrono::NaiveDate;
+
 use crate::db::responses::Draft;
 use crate::domain::contact::contact_errors;
 use crate::domain::questionnaire::{ConsentPurpose, ProfileKind, QuestionKind};
@@ -10,22 +12,23 @@ use crate::web::views::forms::Errors;
 use super::*;
 
 /// The first step with something required still missing; the review page when none.
-pub(super) fn next_step(def: &Definition, draft: &Draft) -> String {
+/// `today`: the day the firm answers on (year bounds such as "this year" depend on it).
+pub(super) fn next_step(def: &Definition, draft: &Draft, today: NaiveDate) -> String {
     for step in steps(def) {
-        if !step_errors(def, draft, &step).is_empty() {
+        if !step_errors(def, draft, &step, today).is_empty() {
             return step;
         }
     }
     "review".into()
 }
 
-pub(super) fn step_errors(def: &Definition, draft: &Draft, step: &str) -> Errors {
+pub(super) fn step_errors(def: &Definition, draft: &Draft, step: &str, today: NaiveDate) -> Errors {
     let scope = match step {
         STEP_BUSINESS => Scope::Profile,
         STEP_CONTACT => Scope::Consents,
         s => Scope::Section(s),
     };
-    let mut errors: Errors = validate(def, &draft.submission, scope)
+    let mut errors: Errors = validate(def, &draft.submission, scope, today)
         .into_iter()
         .map(|e| (field_name(&e.field), e.message))
         .collect();

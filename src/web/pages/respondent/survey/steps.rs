@@ -43,7 +43,7 @@ pub async fn start_page(
             p { (t(lang, "Khoảng ", "About ")) (def.estimated_minutes) (t(lang, " phút · ", " minutes · ")) (steps(&def).len()) (t(lang, " phần ngắn · lưu sau mỗi trang", " short parts · saved after every page")) }
             @if let Some((draft, _)) = &draft {
                 p { (t(lang, "Bạn đang làm dở bài đánh giá này.", "You have an assessment in progress.")) }
-                a.button href={ "/s/" (id) "/step/" (next_step(&def, draft)) } { (t(lang, "Tiếp tục", "Continue")) }
+                a.button href={ "/s/" (id) "/step/" (next_step(&def, draft, state.clock.today())) } { (t(lang, "Tiếp tục", "Continue")) }
             }
             form method="post" action={ "/s/" (id) "/start" } {
                 input type="hidden" name="csrf_token" value=(token);
@@ -134,7 +134,7 @@ pub async fn save_step(
     let unreadable = apply_step(&def, &mut draft, &step, &pairs);
     // Keep only what is valid so a tampered value never poisons the draft; what was typed is
     // shown back to the person either way.
-    let mut errors = step_errors(&def, &draft, &step);
+    let mut errors = step_errors(&def, &draft, &step, state.clock.today());
     for name in errors.keys() {
         draft.submission.answers.remove(name);
         draft.submission.profile.remove(name);
@@ -224,7 +224,7 @@ pub async fn saved(
             @if emailed {
                 p { (t(lang, "Chúng tôi cũng đã gửi đường liên kết này tới ", "We also sent this link to ")) strong { (draft.contact.email.clone().unwrap_or_default()) } "." }
             }
-            a.button href={ "/s/" (id) "/step/" (next_step(&def, &draft)) } { (t(lang, "Làm tiếp ngay", "Continue now")) }
+            a.button href={ "/s/" (id) "/step/" (next_step(&def, &draft, state.clock.today())) } { (t(lang, "Làm tiếp ngay", "Continue now")) }
         },
     )
     .into_response())
@@ -249,7 +249,7 @@ pub async fn resume(
         .questionnaires
         .get(&draft.questionnaire_id, &draft.questionnaire_version)
         .ok_or(AppError::NotFound)?;
-    let next = next_step(&def, &draft);
+    let next = next_step(&def, &draft, state.clock.today());
     let url = if next == "review" {
         format!("/s/{}/review", def.id)
     } else {
@@ -303,7 +303,10 @@ pub async fn submit(
     // Which step to send the person back to, with the first problem of each.
     let mut errors = Errors::new();
     for step in steps(&def) {
-        if let Some((_, message)) = step_errors(&def, &draft, &step).into_iter().next() {
+        if let Some((_, message)) = step_errors(&def, &draft, &step, state.clock.today())
+            .into_iter()
+            .next()
+        {
             errors.insert(step, message);
         }
     }
