@@ -125,6 +125,7 @@ async fn store(state: &Baseline) -> Result<Uuid, sea_orm::DbErr> {
         created_at: Set(now),
         updated_at: Set(now),
         submitted_at: Set(Some(now)),
+        previous_response_id: Set(None),
     })
     .exec_without_returning(&txn)
     .await?;

@@ -121,11 +121,43 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("{what}: {e}")))
 }
 
-/// Starts a draft; returns its id and the resume token (shown once, stored hashed).
+/// The earlier response a re-assessment starts from, found by its result token.
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    pub response_id: Uuid,
+    /// Its profile (no personal data), to start the new draft with.
+    pub profile: Profile,
+    pub business_name: Option<String>,
+}
+
+/// The submitted response a result token belongs to; `None` for an unknown token.
+pub async fn find_earlier(db: &DatabaseConnection, token: &str) -> Result<Option<Earlier>> {
+    let Some(row) = response::Entity::find()
+        .filter(response::Column::ResultTokenHash.eq(hash_token(token)))
+        .filter(response::Column::Status.eq(STATUS_SUBMITTED))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let business_name = contact::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .and_then(|c| c.business_name);
+    Ok(Some(Earlier {
+        response_id: row.id,
+        profile: parse(&row.profile, "profile")?,
+        business_name,
+    }))
+}
+
+/// Starts a draft; returns its id and the resume token (shown once, stored hashed). With
+/// `previous`, a re-assessment: linked to the earlier response and pre-filled with its profile.
 pub async fn create_draft(
     db: &DatabaseConnection,
     def: &Definition,
     lang: Lang,
+    previous: Option<&Earlier>,
 ) -> Result<(Uuid, String)> {
     let id = super::new_response_id();
     let token = new_token();
@@ -140,7 +172,7 @@ pub async fn create_draft(
         resume_token_hash: Set(Some(hash_token(&token))),
         result_token_hash: Set(None),
         current_section: Set(None),
-        profile: Set("{}".into()),
+        profile: Set(previous.map_or_else(|| "{}".into(), |p| json(&p.profile))),
         consents: Set("[]".into()),
         province: Set(None),
         former_province: Set(None),
@@ -150,10 +182,25 @@ pub async fn create_draft(
         created_at: Set(now),
         updated_at: Set(now),
         submitted_at: Set(None),
+        previous_response_id: Set(previous.map(|p| p.response_id)),
     };
+    let txn = db.begin().await?;
     response::Entity::insert(row)
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await?;
+    if let Some(name) = previous.and_then(|p| p.business_name.clone()) {
+        let row = contact::ActiveModel {
+            response_id: Set(id),
+            business_name: Set(Some(name)),
+            email: Set(None),
+            phone: Set(None),
+            created_at: Set(now),
+        };
+        contact::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
     Ok((id, token))
 }
 
@@ -319,6 +366,42 @@ pub struct StoredResult {
     pub roadmap: Roadmap,
     /// The questionnaire version the result was made with (from the folder or the archive).
     pub definition: Arc<Definition>,
+    /// The earlier assessment this one re-takes, as it scored then.
+    pub previous: Option<PreviousResult>,
+}
+
+/// An earlier assessment of the same firm, as it scored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviousResult {
+    pub submitted_at: DateTime<Utc>,
+    pub score: ScoreResult,
+}
+
+/// A stored result's scores as the domain has them.
+fn score_of(row: &response::Model, res: assessment_result::Model) -> Result<ScoreResult> {
+    Ok(ScoreResult {
+        questionnaire_id: row.questionnaire_id.clone(),
+        questionnaire_version: row.questionnaire_version.clone(),
+        overall: res.overall,
+        level: u8::try_from(res.level).unwrap_or(0),
+        band: res.band,
+        dimensions: parse(&res.dimensions, "dimensions")?,
+        barriers: parse(&res.barriers, "barriers")?,
+    })
+}
+
+/// The scores of the earlier response `id` (kept when its firm erased its personal data).
+pub async fn previous_result(db: &DatabaseConnection, id: Uuid) -> Result<Option<PreviousResult>> {
+    let Some(row) = response::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let Some(res) = assessment_result::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(Some(PreviousResult {
+        submitted_at: row.submitted_at.unwrap_or(row.updated_at),
+        score: score_of(&row, res)?,
+    }))
 }
 
 pub async fn find_result(
@@ -476,6 +559,10 @@ pub async fn find_result_by_id(
     let roadmap = parse::<StoredRoadmap>(&res.roadmap, "roadmap")?
         .restore(&def)
         .map_err(|e| Error::Corrupt(format!("roadmap: {e}")))?;
+    let previous = match row.previous_response_id {
+        Some(id) => previous_result(db, id).await?,
+        None => None,
+    };
     Ok(Some(StoredResult {
         response_id: row.id,
         questionnaire_id: row.questionnaire_id.clone(),
@@ -486,17 +573,10 @@ pub async fn find_result_by_id(
         business_name: contact.as_ref().and_then(|c| c.business_name.clone()),
         email: contact.and_then(|c| c.email),
         consents,
-        score: ScoreResult {
-            questionnaire_id: row.questionnaire_id,
-            questionnaire_version: row.questionnaire_version,
-            overall: res.overall,
-            level: u8::try_from(res.level).unwrap_or(0),
-            band: res.band,
-            dimensions: parse(&res.dimensions, "dimensions")?,
-            barriers: parse(&res.barriers, "barriers")?,
-        },
+        score: score_of(&row, res)?,
         roadmap,
         definition: def,
+        previous,
     }))
 }
 

@@ -61,6 +61,17 @@ pub struct SubmissionRows {
     mail: Option<outbox::ActiveModel>,
 }
 
+impl SubmissionRows {
+    /// Links a new response to the earlier one it re-assesses. (A web draft carries its link
+    /// from the start, and submitting it keeps it.)
+    pub fn re_assessing(mut self, previous: Option<Uuid>) -> Self {
+        if previous.is_some() {
+            self.response.previous_response_id = Set(previous);
+        }
+        self
+    }
+}
+
 /// Builds the rows of a submission and its result token (shown once, stored hashed).
 pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, String) {
     let NewSubmission {
@@ -99,6 +110,7 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         created_at: Set(now),
         updated_at: Set(now),
         submitted_at: Set(Some(now)),
+        previous_response_id: Set(None),
     };
     let facts = Facts::new(def, submission);
     let answers = submission

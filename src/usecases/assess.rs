@@ -6,18 +6,51 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{App, Error, Result};
+use crate::db::responses::{self, PreviousResult};
 use crate::db::submissions::{self, NewSubmission};
+use crate::db::tokens::looks_like_token;
 use crate::domain::assessment::{Assessment, assess};
 use crate::domain::contact::contact_errors;
 use crate::domain::questionnaire::ConsentPurpose;
-use crate::domain::validate::{FieldError, Scope, validate};
-use crate::domain::{Contact, Definition, Lang, Roadmap, ScoreResult, Submission};
+use crate::domain::validate::{Field, FieldError, Scope, validate};
+use crate::domain::{Contact, Definition, Lang, Roadmap, ScoreResult, Submission, Text};
 
 pub struct Submitted {
     pub response_id: Uuid,
     pub token: String,
     pub result: ScoreResult,
     pub roadmap: Roadmap,
+    /// The earlier assessment this one re-takes, when the request named one.
+    pub previous: Option<PreviousResult>,
+}
+
+/// The earlier response a re-assessment names by its result token, with its scores; an
+/// unknown token is a field error on `previous`.
+async fn earlier(
+    app: &App,
+    token: Option<&str>,
+) -> Result<std::result::Result<Option<(Uuid, Option<PreviousResult>)>, FieldError>> {
+    let Some(token) = token else {
+        return Ok(Ok(None));
+    };
+    let found = if looks_like_token(token) {
+        responses::find_earlier(&app.db, token).await?
+    } else {
+        None
+    };
+    Ok(match found {
+        Some(e) => Ok(Some((
+            e.response_id,
+            responses::previous_result(&app.db, e.response_id).await?,
+        ))),
+        None => Err(FieldError {
+            field: Field::Other("previous".into()),
+            message: Text::new(
+                "Không có kết quả nào với mã này",
+                "no result has this token",
+            ),
+        }),
+    })
 }
 
 /// Every problem with a whole response: its answers, and how the firm may be reached.
@@ -32,22 +65,36 @@ pub fn response_errors(
     errors
 }
 
-/// `draft`: the web draft being submitted; `None` for the API (a new response).
+/// `draft`: the web draft being submitted (it carries its own link to an earlier result);
+/// `None` for the API (a new response, re-assessing the result whose token is `previous`).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one submission, as each channel hands it over"
+)]
 pub async fn submit_response(
     app: &App,
     def: &Definition,
     draft: Option<Uuid>,
     submission: &Submission,
     contact: &Contact,
+    previous: Option<&str>,
     lang: Lang,
     channel: &str,
 ) -> Result<Submitted> {
     let now = app.clock.now();
     let today = app.clock.today();
-    let errors = response_errors(def, submission, contact, today);
+    let mut errors = response_errors(def, submission, contact, today);
+    let earlier = match earlier(app, previous).await? {
+        Ok(found) => found,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
+    let (previous_id, previous) = earlier.map_or((None, None), |(id, p)| (Some(id), p));
     let Assessment {
         submission,
         result,
@@ -73,6 +120,7 @@ pub async fn submit_response(
             email_report_to: email_report_to.clone(),
         },
     );
+    let rows = rows.re_assessing(previous_id);
     let response_id = rows.id;
     app.submissions.submit(rows).await?;
     if email_report_to.is_some() {
@@ -83,5 +131,6 @@ pub async fn submit_response(
         token,
         result,
         roadmap,
+        previous,
     })
 }

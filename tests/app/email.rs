@@ -616,7 +616,7 @@ async fn a_resume_link_is_delivered() {
         .into_iter()
         .next()
         .unwrap();
-    let (id, resume) = responses::create_draft(&app.state.db, &def, Lang::En)
+    let (id, resume) = responses::create_draft(&app.state.db, &def, Lang::En, None)
         .await
         .unwrap();
     outbox::enqueue_resume_link(&app.state.db, id, "owner@example.vn", Lang::En, &resume)

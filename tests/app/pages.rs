@@ -640,3 +640,112 @@ async fn each_consent_is_withdrawn_on_its_own_and_deletion_keeps_the_aggregates(
     );
 }
 db_test!(each_consent_is_withdrawn_on_its_own_and_deletion_keeps_the_aggregates);
+
+/// Re-assessment (contract): a body naming an earlier result's token links to it and carries
+/// its scores as `previous`, in the 201 answer and when read back; an unknown token is a 422 on
+/// `previous`. The result page shows the change and offers a re-assessment that starts with the
+/// firm's profile filled in and linked to the earlier result.
+async fn a_re_assessment_links_to_the_earlier_result_and_shows_progress(app: TestApp) {
+    let def: Value = app
+        .get(&format!("/api/v1/questionnaires/{QID}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = format!("/api/v1/questionnaires/{QID}/responses");
+    let first: Value = app
+        .post_json(&url, &body(&def, Pick::Worst))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t0 = first["token"].as_str().unwrap().to_string();
+
+    let mut again = body(&def, Pick::Best);
+    again["previous"] = t0.clone().into();
+    let res = app.post_json(&url, &again).await;
+    assert_eq!(res.status(), 201);
+    let second: Value = res.json().await.unwrap();
+    assert_eq!(second["previous"]["overall"], first["overall"]);
+    assert_eq!(second["previous"]["level"], first["level"]);
+    let ids_scores = |dims: &Value| -> Vec<(Value, Value)> {
+        dims.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["id"].clone(), d["score"].clone()))
+            .collect()
+    };
+    assert_eq!(
+        ids_scores(&second["previous"]["dimensions"]),
+        ids_scores(&first["dimensions"])
+    );
+    let t1 = second["token"].as_str().unwrap();
+    let read: Value = app
+        .get(&format!("/api/v1/results/{t1}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["previous"], second["previous"]);
+    let plain: Value = app
+        .get(&format!("/api/v1/results/{t0}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        plain.get("previous").is_none(),
+        "a first assessment has no previous"
+    );
+
+    let mut unknown = body(&def, Pick::Best);
+    unknown["previous"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into();
+    let res = app.post_json(&url, &unknown).await;
+    assert_eq!(res.status(), 422);
+    let err: Value = res.json().await.unwrap();
+    assert!(err["fields"]["previous"].is_string(), "{err}");
+
+    let client = browser();
+    let (_, page) = get_page(&app, &client, &format!("/r/{t1}")).await;
+    assert!(
+        page.contains("Thay đổi so với lần đánh giá trước"),
+        "the change is shown"
+    );
+    let retake = format!("/s/{QID}?previous={t1}");
+    assert!(
+        page.contains(&retake.replace('&', "&amp;")),
+        "a re-assessment is offered"
+    );
+    let (_, start) = get_page(&app, &client, &retake).await;
+    assert_eq!(
+        hidden_input(&start, "previous").as_deref(),
+        Some(t1),
+        "the start form carries it"
+    );
+    let fields = [("previous".to_string(), t1.to_string())];
+    let (status, location, _) =
+        post_form(&app, &client, &retake, &format!("/s/{QID}/start"), &fields).await;
+    assert_eq!(status, 303);
+    let (_, business) = get_page(&app, &client, &location.unwrap()).await;
+    assert!(
+        business.contains("value=\"Cửa hàng Minh Anh\""),
+        "the business name is filled in"
+    );
+    assert!(
+        business.contains("value=\"hung-yen\" selected"),
+        "the province is filled in"
+    );
+    use dxready::db::entities::response;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let draft = response::Entity::find()
+        .filter(response::Column::Status.eq("draft"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the draft");
+    assert!(
+        draft.previous_response_id.is_some(),
+        "the draft is linked to the earlier result"
+    );
+}
+db_test!(a_re_assessment_links_to_the_earlier_result_and_shows_progress);

@@ -131,7 +131,7 @@ db_test!(one_bad_submission_does_not_fail_its_batch);
 
 async fn a_draft_submitted_twice_in_one_batch_is_stored_once(app: TestApp) {
     let def = definition(&app);
-    let (id, _resume) = responses::create_draft(&app.state.db, &def, Lang::Vi)
+    let (id, _resume) = responses::create_draft(&app.state.db, &def, Lang::Vi, None)
         .await
         .unwrap();
     let (first, first_token) = rows(&def, true, Some(id));

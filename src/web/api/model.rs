@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::responses::PreviousResult;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -361,6 +362,41 @@ pub struct ResultJson {
     pub barriers: Vec<BarrierJson>,
     pub roadmap: Vec<RoadmapItemJson>,
     pub agency_flags: Vec<String>,
+    /// The earlier assessment this one re-takes (contract: re-assessment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousJson>,
+}
+
+/// `"previous": {"overall", "level", "dimensions": [{"id", "score"}]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviousJson {
+    pub overall: f64,
+    pub level: u8,
+    pub dimensions: Vec<PreviousDimensionJson>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviousDimensionJson {
+    pub id: String,
+    pub score: Option<f64>,
+}
+
+impl From<&PreviousResult> for PreviousJson {
+    fn from(p: &PreviousResult) -> Self {
+        PreviousJson {
+            overall: one_decimal(p.score.overall),
+            level: p.score.level,
+            dimensions: p
+                .score
+                .dimensions
+                .iter()
+                .map(|d| PreviousDimensionJson {
+                    id: d.id.clone(),
+                    score: d.score.map(one_decimal),
+                })
+                .collect(),
+        }
+    }
 }
 
 fn one_decimal(x: f64) -> f64 {
@@ -409,6 +445,7 @@ impl ResultJson {
         base_url: &str,
         result: &ScoreResult,
         roadmap: &Roadmap,
+        previous: Option<&PreviousResult>,
     ) -> Self {
         let level = def.level(result.level);
         ResultJson {
@@ -462,6 +499,7 @@ impl ResultJson {
                 .collect(),
             roadmap: roadmap.items.iter().map(|i| item_json(def, i)).collect(),
             agency_flags: roadmap.agency_flags.clone(),
+            previous: previous.map(PreviousJson::from),
         }
     }
 }

@@ -51,7 +51,13 @@ pub async fn create_response(
     }
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
-    let (lang, submission, contact, mut errors) = parse_request(value)?;
+    let ParsedRequest {
+        lang,
+        submission,
+        contact,
+        previous,
+        mut errors,
+    } = parse_request(value)?;
     if !errors.is_empty() {
         // Report the questionnaire's complaints too, so one round trip names every bad field.
         errors.extend(response_errors(
@@ -62,7 +68,17 @@ pub async fn create_response(
         ));
         return Err(AppError::Validation(errors).into());
     }
-    let submitted = submit_response(&state, &def, None, &submission, &contact, lang, "api").await?;
+    let submitted = submit_response(
+        &state,
+        &def,
+        None,
+        &submission,
+        &contact,
+        previous.as_deref(),
+        lang,
+        "api",
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(ResultJson::build(
@@ -71,6 +87,7 @@ pub async fn create_response(
             &state.base_url,
             &submitted.result,
             &submitted.roadmap,
+            submitted.previous.as_ref(),
         )),
     ))
 }
@@ -88,8 +105,18 @@ fn field_error(name: &str, en: &str) -> FieldError {
     }
 }
 
+/// A request body as domain values, and every field that is wrong in it.
+struct ParsedRequest {
+    lang: Lang,
+    submission: Submission,
+    contact: Contact,
+    /// The token of the earlier result this response re-assesses.
+    previous: Option<String>,
+    errors: Vec<FieldError>,
+}
+
 /// Turns the JSON body into domain values, naming every field that is wrong (not just the first).
-fn parse_request(value: Value) -> Result<(Lang, Submission, Contact, Vec<FieldError>), AppError> {
+fn parse_request(value: Value) -> Result<ParsedRequest, AppError> {
     let Value::Object(mut top) = value else {
         return Err(AppError::BadRequest(
             "the body must be a JSON object".into(),
@@ -97,10 +124,21 @@ fn parse_request(value: Value) -> Result<(Lang, Submission, Contact, Vec<FieldEr
     };
     let mut errors = Vec::new();
     for key in top.keys() {
-        if !["lang", "business", "contact", "answers"].contains(&key.as_str()) {
+        if !["lang", "business", "contact", "answers", "previous"].contains(&key.as_str()) {
             errors.push(field_error(key, "unknown field"));
         }
     }
+    let previous = match top.remove("previous") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(token)) => Some(token),
+        Some(_) => {
+            errors.push(field_error(
+                "previous",
+                "must be the token of an earlier result",
+            ));
+            None
+        }
+    };
     let lang = match top.remove("lang") {
         None | Some(Value::Null) => Lang::Vi,
         Some(Value::String(s)) if Lang::parse(&s).is_some() => Lang::parse(&s).unwrap_or_default(),
@@ -197,7 +235,13 @@ fn parse_request(value: Value) -> Result<(Lang, Submission, Contact, Vec<FieldEr
             submission.consents.insert(purpose);
         }
     }
-    Ok((lang, submission, Contact { email, phone }, errors))
+    Ok(ParsedRequest {
+        lang,
+        submission,
+        contact: Contact { email, phone },
+        previous,
+        errors,
+    })
 }
 
 /// A stored result by its token.
@@ -224,5 +268,6 @@ pub async fn get_result(
         &state.base_url,
         &stored.score,
         &stored.roadmap,
+        stored.previous.as_ref(),
     )))
 }

@@ -3,7 +3,7 @@
 
 use maud::{Markup, PreEscaped, html};
 
-use crate::db::responses::{PeerComparison, StoredResult};
+use crate::db::responses::{PeerComparison, PreviousResult, StoredResult};
 use crate::domain::questionnaire::Phase;
 use crate::domain::roadmap::RoadmapItem;
 use crate::domain::scoring::Severity;
@@ -116,6 +116,57 @@ fn item(lang: Lang, def: &Definition, i: &RoadmapItem, heading: &str) -> Markup 
     }
 }
 
+/// The change since the earlier assessment this one re-takes: overall and by area.
+fn progress_table(
+    lang: Lang,
+    def: &Definition,
+    result: &StoredResult,
+    previous: &PreviousResult,
+) -> Markup {
+    let change = |before: Option<f64>, now: Option<f64>| match (before, now) {
+        (Some(b), Some(n)) => {
+            let d = n - b;
+            format!(
+                "{}{}",
+                if d >= 0.0 { "+" } else { "−" },
+                number(lang, d.abs(), 0)
+            )
+        }
+        _ => "–".to_string(),
+    };
+    let shown = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| number(lang, v, 0));
+    html! {
+        section.progress aria-labelledby="h-progress" {
+            h3 #h-progress { (t(lang, "Thay đổi so với lần đánh giá trước", "Change since the last assessment")) " (" (previous.submitted_at.format("%d/%m/%Y")) ")" }
+            table.table.table-numbers {
+                thead { tr {
+                    th scope="col" { (t(lang, "Lĩnh vực", "Area")) }
+                    th scope="col" { (t(lang, "Lần trước", "Last time")) }
+                    th scope="col" { (t(lang, "Lần này", "This time")) }
+                    th scope="col" { (t(lang, "Thay đổi", "Change")) }
+                } }
+                tbody {
+                    tr.overall {
+                        th scope="row" { (t(lang, "Điểm tổng", "Overall")) }
+                        td { (shown(Some(previous.score.overall))) }
+                        td { (shown(Some(result.score.overall))) }
+                        td { (change(Some(previous.score.overall), Some(result.score.overall))) }
+                    }
+                    @for d in &result.score.dimensions {
+                        @let before = previous.score.dimension(&d.id).and_then(|p| p.score);
+                        tr {
+                            th scope="row" { (def.dimension(&d.id).map_or(d.id.as_str(), |x| x.title.get(lang))) }
+                            td { (shown(before)) }
+                            td { (shown(d.score)) }
+                            td { (change(before, d.score)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn result_page(
     lang: Lang,
     def: &Definition,
@@ -142,6 +193,7 @@ pub fn result_page(
             h2 #h-dimensions { (t(lang, "Điểm theo lĩnh vực", "Scores by area")) }
             div.chart-wrap aria-hidden="true" { (dimension_chart(lang, def, result)) }
             (dimension_table(lang, def, result))
+            @if let Some(previous) = &result.previous { (progress_table(lang, def, result, previous)) }
             @if let Some(p) = peers {
                 p.peers { (t(lang, "Doanh nghiệp cùng ngành, cùng tỉnh/thành (", "Businesses of the same sector and province (")) (p.count) (t(lang, " doanh nghiệp) đạt trung bình ", " firms) score ")) strong { (number(lang, p.mean_overall, 0)) } (t(lang, " điểm.", " on average.")) }
             }
@@ -187,7 +239,7 @@ pub fn result_page(
             h2 #h-next { (t(lang, "Tiếp theo", "What next")) }
             ul {
                 li { a href={ "/r/" (token) "/pdf" } { (t(lang, "Tải lộ trình dạng PDF", "Download the roadmap as PDF")) } (t(lang, ", hoặc in trang này bằng chức năng In của trình duyệt (Ctrl+P).", ", or print this page with your browser's Print command (Ctrl+P).")) }
-                li { (t(lang, "Làm lại bài đánh giá sau 6–12 tháng để đo tiến bộ: ", "Retake the check in 6–12 months to measure progress: ")) a href={ "/s/" (def.id) } { (t(lang, "làm lại", "retake")) } }
+                li { (t(lang, "Làm lại bài đánh giá sau 6–12 tháng để đo tiến bộ: ", "Retake the check in 6–12 months to measure progress: ")) a href={ "/s/" (def.id) "?previous=" (token) } { (t(lang, "làm lại (thông tin doanh nghiệp điền sẵn, kết quả so với lần này)", "retake (business details filled in, the result compared with this one)")) } }
                 li { a href={ "/r/" (token) "/withdraw" } { (t(lang, "Rút lại đồng ý hoặc xóa dữ liệu của tôi", "Withdraw consent or delete my data")) } }
             }
             p.muted.small { (t(lang, "Giữ kín đường liên kết của trang này: ai có nó đều xem được kết quả.", "Keep this page's link private: anyone who has it can see the result.")) }

@@ -84,6 +84,9 @@ pub(super) async fn current_draft(
 #[derive(serde::Deserialize)]
 pub struct CsrfForm {
     csrf_token: String,
+    /// On the start form: the earlier result's token, for a re-assessment.
+    #[serde(default)]
+    previous: Option<String>,
 }
 
 pub(super) fn check_csrf(csrf: &CsrfToken, token: Option<&str>) -> AppResult<()> {

@@ -11,7 +11,7 @@ use maud::html;
 use crate::db::responses;
 use crate::db::tokens::looks_like_token;
 use crate::usecases::assess::submit_response;
-use crate::usecases::drafts::send_resume_link;
+use crate::usecases::drafts::{send_resume_link, start_draft};
 use crate::web::lang::PageLang;
 use crate::web::views::forms::Errors;
 use crate::web::views::layout::{page_with, t};
@@ -19,15 +19,23 @@ use crate::web::{AppError, AppResult, AppState};
 
 use super::*;
 
-/// `GET /s/{id}`: what to expect, and the start button.
+#[derive(serde::Deserialize)]
+pub struct StartQuery {
+    /// The token of the earlier result this assessment re-takes.
+    previous: Option<String>,
+}
+
+/// `GET /s/{id}`: what to expect, and the start button (`?previous=` re-assesses a result).
 pub async fn start_page(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Path(id): Path<String>,
+    Query(query): Query<StartQuery>,
     jar: CookieJar,
     csrf: CsrfToken,
 ) -> AppResult<Response> {
     let def = definition(&state, &id)?;
+    let previous = query.previous.filter(|t| looks_like_token(t));
     let draft = current_draft(&state, &jar, &def)
         .await?
         .filter(|(d, _)| !d.submitted);
@@ -45,8 +53,12 @@ pub async fn start_page(
                 p { (t(lang, "Bạn đang làm dở bài đánh giá này.", "You have an assessment in progress.")) }
                 a.button href={ "/s/" (id) "/step/" (next_step(&def, draft, state.clock.today())) } { (t(lang, "Tiếp tục", "Continue")) }
             }
+            @if previous.is_some() {
+                p.notice { (t(lang, "Đánh giá lại: thông tin doanh nghiệp được điền sẵn từ lần trước; kết quả mới sẽ so sánh với lần trước.", "Re-assessment: the business details are filled in from last time, and the new result is compared with the last one.")) }
+            }
             form method="post" action={ "/s/" (id) "/start" } {
                 input type="hidden" name="csrf_token" value=(token);
+                @if let Some(previous) = &previous { input type="hidden" name="previous" value=(previous); }
                 button.button.(if draft.is_some() { "button-secondary" } else { "button-start" }) type="submit" {
                     @if draft.is_some() { (t(lang, "Bắt đầu bài mới", "Start a new one")) } @else { (t(lang, "Bắt đầu", "Start")) " →" }
                 }
@@ -66,7 +78,8 @@ pub async fn start(
 ) -> AppResult<Response> {
     check_csrf(&csrf, Some(&form.csrf_token))?;
     let def = definition(&state, &id)?;
-    let (_, token) = responses::create_draft(&state.db, &def, lang).await?;
+    let previous = form.previous.as_deref().filter(|t| looks_like_token(t));
+    let token = start_draft(&state, &def, lang, previous).await?;
     let mut headers = HeaderMap::new();
     headers.insert(
         SET_COOKIE,
@@ -325,6 +338,7 @@ pub async fn submit(
         Some(draft.id),
         &draft.submission,
         &draft.contact,
+        None,
         lang,
         "web",
     )
