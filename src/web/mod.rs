@@ -4,6 +4,7 @@
 pub mod api;
 pub mod dates;
 pub mod error;
+pub mod export;
 pub mod lang;
 pub mod metrics;
 pub mod pages;
