@@ -4,6 +4,7 @@
 // Iden enums name columns as the database does, so `Questionnaire::QuestionnaireId` is right.
 #![allow(clippy::enum_variant_names)]
 
+pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_responses;

@@ -7,11 +7,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 mod checkpoint;
 pub mod entities;
 pub mod leads;
 pub mod outbox;
 pub mod responses;
+pub mod schema;
 pub mod sessions;
 pub mod stats;
 pub mod submissions;
@@ -19,7 +21,6 @@ pub mod tokens;
 
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 /// The storage layer's error: turned into an HTTP status by the web layer.
@@ -74,8 +75,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Applies pending migrations; safe when several instances start at once (see `schema`).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    schema::migrate(db).await
 }
 
 /// Answers `true` once the database responds (for `/healthz`).
