@@ -3,8 +3,13 @@
 
 use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use dxready::db::entities::outbox;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement,
+};
 
 use crate::helpers::{Backend, TestApp, fresh_database, test_settings};
 
@@ -170,3 +175,105 @@ async fn migrate_status_lists_applied_and_pending(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("newer dxready release"));
 }
 backend_test!(migrate_status_lists_applied_and_pending);
+
+// ---------------------------------------------------------------------------------------------
+// 2. Mail after a crash within a minute
+
+fn message_id(mail: &crate::helpers::Received) -> String {
+    let raw = String::from_utf8_lossy(&mail.data);
+    let line = raw
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+        .expect("a Message-ID header");
+    line["message-id:".len()..].trim().to_string()
+}
+
+/// A worker claimed a report and died before sending it. With the production settings (the
+/// default lease and poll), the next instance delivers it within a minute.
+async fn mail_claimed_by_a_dead_worker_goes_out_within_a_minute(backend: Backend) {
+    let Some(app) = TestApp::builder(backend)
+        .with_mail_sink()
+        .worker(None)
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    let sink = app.sink().clone();
+    app.submit(dxready::domain::Lang::Vi, Some("owner@example.vn"), true)
+        .await;
+    let production = dxready::email::WorkerConfig::default();
+    let crashed = dxready::db::outbox::claim(&app.state.db, "killed-worker", 1, production.lease)
+        .await
+        .unwrap();
+    assert_eq!(crashed.len(), 1);
+    // The dead process never stops cleanly; its claim stays in the database.
+    let (settings, dir) = app.stop().await;
+
+    let restarted = TestApp::reopen(settings, dir)
+        .with_sink(sink.clone())
+        .worker(Some(production))
+        .spawn()
+        .await
+        .unwrap();
+    let mail = sink.wait_for_mail(1, Duration::from_secs(60)).await;
+    assert_eq!(mail[0].to, ["owner@example.vn"]);
+    let rows = restarted
+        .wait_for(Duration::from_secs(10), "marked sent", |rows| {
+            rows.iter().all(|r| r.status == "sent")
+        })
+        .await;
+    assert_eq!(
+        rows[0].message_id.as_deref(),
+        Some(message_id(&mail[0]).as_str())
+    );
+    let _ = restarted.stop().await;
+}
+backend_test!(mail_claimed_by_a_dead_worker_goes_out_within_a_minute);
+
+/// A report written out to the SMTP server just before a crash, but not yet marked sent, goes
+/// out again after the restart (at least once), with the same Message-ID, so mail clients see
+/// one message.
+async fn a_message_sent_twice_has_one_message_id(backend: Backend) {
+    let Some(app) = TestApp::builder(backend)
+        .with_mail_sink()
+        .worker(Some(crate::helpers::fast_worker()))
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    let sink = app.sink().clone();
+    app.submit(dxready::domain::Lang::En, Some("owner@example.vn"), true)
+        .await;
+    let queued = app.messages().await;
+    let token = queued[0]
+        .token
+        .clone()
+        .expect("a queued report has its link");
+    let first = sink.wait_for_mail(1, Duration::from_secs(30)).await;
+    app.wait_for(Duration::from_secs(10), "sent", |rows| {
+        rows.iter().all(|r| r.status == "sent")
+    })
+    .await;
+    // Back to how the row was when the worker died after the SMTP server took the message.
+    let update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("sending"))
+        .col_expr(outbox::Column::Token, Expr::value(Some(token)))
+        .col_expr(outbox::Column::LockedBy, Expr::value(Some("killed-worker")))
+        .col_expr(
+            outbox::Column::LeaseUntil,
+            Expr::value(Some(chrono::Utc::now() - chrono::Duration::seconds(1))),
+        )
+        .filter(outbox::Column::Id.eq(queued[0].id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(update.rows_affected, 1);
+    app.state.outbox_wakeup.notify_one();
+    let both = sink.wait_for_mail(2, Duration::from_secs(30)).await;
+    assert_eq!(both.len(), 2);
+    assert_eq!(message_id(&both[1]), message_id(&first[0]));
+    let _ = app.stop().await;
+}
+backend_test!(a_message_sent_twice_has_one_message_id);
