@@ -11,6 +11,7 @@ mod m20261122_000001_responses;
 mod m20261122_000002_accounts;
 mod m20261122_000003_outbox;
 mod m20261122_000004_questionnaire_source;
+mod m20261204_200001_app_secret;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_accounts::Migration),
             Box::new(m20261122_000003_outbox::Migration),
             Box::new(m20261122_000004_questionnaire_source::Migration),
+            Box::new(m20261204_200001_app_secret::Migration),
         ]
     }
 }

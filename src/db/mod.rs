@@ -14,6 +14,7 @@ pub mod leads;
 pub mod outbox;
 pub mod responses;
 pub mod schema;
+pub mod secrets;
 pub mod sessions;
 pub mod stats;
 pub mod submissions;

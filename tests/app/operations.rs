@@ -11,7 +11,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement,
 };
 
-use crate::helpers::{Backend, TestApp, fresh_database, test_settings};
+use reqwest::StatusCode;
+
+use crate::helpers::{Backend, TestApp, browser, csrf, fresh_database, post_form, test_settings};
 
 macro_rules! backend_test {
     ($name:ident) => {
@@ -277,3 +279,80 @@ async fn a_message_sent_twice_has_one_message_id(backend: Backend) {
     let _ = app.stop().await;
 }
 backend_test!(a_message_sent_twice_has_one_message_id);
+
+// ---------------------------------------------------------------------------------------------
+// 3. Forms that survive a restart and work on every instance
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A sign-in form served by one instance posts fine to a second instance, and one served before
+/// a restart posts fine after it: the CSRF key comes from the database, not from the process.
+async fn a_form_from_one_instance_posts_to_another_and_after_a_restart(backend: Backend) {
+    let Some(first) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let hash = dxready::auth::password::hash(PASSWORD.into())
+        .await
+        .unwrap();
+    let fields = dxready::db::accounts::AccountFields {
+        email: "admin@city.vn".into(),
+        role: dxready::auth::Role::Admin,
+        agency_id: None,
+        province: None,
+    };
+    dxready::db::accounts::create_account(&first.state.db, &fields, &hash)
+        .await
+        .unwrap();
+    let second = first.another().spawn().await.unwrap();
+    let sign_in_form = [("email", "admin@city.vn"), ("password", PASSWORD)];
+
+    let visitor = browser();
+    let token = csrf(&first, &visitor, "/login").await;
+    let res = post_form(
+        &second,
+        &visitor,
+        "/login",
+        &with_token(&sign_in_form, &token),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "accepted by the other instance"
+    );
+
+    let later = browser();
+    let token = csrf(&first, &later, "/login").await;
+    let (settings, dir) = first.stop().await;
+    let _ = second.stop().await;
+    let restarted = TestApp::start(settings, dir).await;
+    let res = post_form(
+        &restarted,
+        &later,
+        "/login",
+        &with_token(&sign_in_form, &token),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "accepted after the restart"
+    );
+    // Still a check: a made-up token is refused.
+    let res = post_form(
+        &restarted,
+        &later,
+        "/login",
+        &with_token(&sign_in_form, "d3Jvbmc="),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let _ = restarted.stop().await;
+}
+backend_test!(a_form_from_one_instance_posts_to_another_and_after_a_restart);
+
+fn with_token<'a>(form: &[(&'a str, &'a str)], token: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut form = form.to_vec();
+    form.push(("csrf_token", token));
+    form
+}
