@@ -161,6 +161,7 @@ impl Application {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        crate::db::at_clean_stop(&self.state.db).await;
         served?;
         Ok(())
     }

@@ -81,6 +81,19 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     schema::migrate(db).await
 }
 
+/// What a clean stop does to the database once nothing writes any more: on SQLite, checkpoint
+/// and truncate the write-ahead log. Nothing on PostgreSQL.
+pub async fn at_clean_stop(db: &DatabaseConnection) {
+    if !is_sqlite(db) {
+        return;
+    }
+    match checkpoint::truncate_wal(db).await {
+        Ok(true) => tracing::info!("write-ahead log checkpointed and truncated"),
+        Ok(false) => tracing::warn!("write-ahead log not fully checkpointed: a reader was busy"),
+        Err(e) => tracing::warn!(error = %e, "cannot checkpoint the write-ahead log"),
+    }
+}
+
 /// Answers `true` once the database responds (for `/healthz`).
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

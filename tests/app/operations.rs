@@ -356,3 +356,32 @@ fn with_token<'a>(form: &[(&'a str, &'a str)], token: &'a str) -> Vec<(&'a str, 
     form.push(("csrf_token", token));
     form
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. A clean stop leaves no write-ahead log
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_stop_truncates_the_sqlite_wal() {
+    let app = TestApp::builder(Backend::Sqlite)
+        .worker(Some(crate::helpers::fast_worker()))
+        .spawn()
+        .await
+        .unwrap();
+    for i in 0..20 {
+        app.submit(
+            dxready::domain::Lang::Vi,
+            Some(&format!("o{i}@example.vn")),
+            true,
+        )
+        .await;
+    }
+    let wal = app.dir.path().join("test.db-wal");
+    let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(wal_size() > 0, "the submissions went through the WAL");
+    let (_settings, _dir) = app.stop().await;
+    assert_eq!(
+        wal_size(),
+        0,
+        "the -wal file is empty or gone after a clean stop"
+    );
+}
