@@ -385,3 +385,85 @@ async fn a_clean_stop_truncates_the_sqlite_wal() {
         "the -wal file is empty or gone after a clean stop"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. `dxready backup FILE`
+
+/// A backup taken while the service runs is a database a new `serve` starts on, holding the
+/// results stored before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_serving_restores() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let mut tokens = Vec::new();
+    for _ in 0..5 {
+        tokens.push(app.submit(dxready::domain::Lang::Vi, None, false).await.1);
+    }
+    let before = app.get(&format!("/api/v1/results/{}", tokens[0])).await;
+    assert_eq!(before.status(), 200);
+    let before: serde_json::Value = before.json().await.unwrap();
+
+    let copy = app.dir.path().join("backup.db");
+    let url = &app.settings.database.database_url;
+    let out = dxready()
+        .args(["backup", copy.to_str().unwrap(), "--database-url", url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Written after the backup: not in it.
+    let (_, after_backup) = app.submit(dxready::domain::Lang::Vi, None, false).await;
+    // A second backup never overwrites a file.
+    let again = dxready()
+        .args(["backup", copy.to_str().unwrap(), "--database-url", url])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let (_settings, _keep_the_backup) = app.stop().await;
+
+    let restore_dir = Arc::new(tempfile::tempdir().unwrap());
+    let restored_db = restore_dir.path().join("restored.db");
+    std::fs::copy(&copy, &restored_db).unwrap();
+    let settings = test_settings(
+        format!("sqlite://{}?mode=rwc", restored_db.display()),
+        restore_dir.path(),
+    );
+    let restored = TestApp::start(settings, restore_dir).await;
+    for token in &tokens {
+        let res = restored.get(&format!("/api/v1/results/{token}")).await;
+        assert_eq!(res.status(), 200, "{token}");
+    }
+    let after: serde_json::Value = restored
+        .get(&format!("/api/v1/results/{}", tokens[0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["overall"], before["overall"]);
+    assert_eq!(after["dimensions"], before["dimensions"]);
+    assert_eq!(after["roadmap"], before["roadmap"]);
+    let missing = restored
+        .get(&format!("/api/v1/results/{after_backup}"))
+        .await;
+    assert_eq!(missing.status(), 404);
+    let _ = restored.stop().await;
+}
+
+/// On PostgreSQL the command says to use pg_dump and exits non-zero.
+#[test]
+fn backup_on_postgres_points_to_pg_dump() {
+    let out = dxready()
+        .args([
+            "backup",
+            "/tmp/never-written.db",
+            "--database-url",
+            "postgres://dxready@127.0.0.1:1/none",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+    assert!(!std::path::Path::new("/tmp/never-written.db").exists());
+}
