@@ -467,3 +467,156 @@ fn backup_on_postgres_points_to_pg_dump() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
     assert!(!std::path::Path::new("/tmp/never-written.db").exists());
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. Upgrades from the first released schema
+
+/// The tables of the first released schema (migration 1), parents first.
+const FIRST_SCHEMA_TABLES: [&str; 8] = [
+    "questionnaire",
+    "response",
+    "answer",
+    "assessment_result",
+    "result_dimension",
+    "result_barrier",
+    "contact",
+    "consent",
+];
+
+/// Copies the rows of the first schema's tables from the database at `from_url` into `old`,
+/// keeping only the columns the first schema has: `old` then holds what the first release
+/// stored for those responses.
+async fn copy_into_first_schema(backend: Backend, from_url: &str, old: &DatabaseConnection) {
+    match backend {
+        Backend::Sqlite => {
+            let path = from_url
+                .trim_start_matches("sqlite://")
+                .split('?')
+                .next()
+                .unwrap();
+            old.execute_unprepared(&format!("ATTACH DATABASE '{path}' AS today"))
+                .await
+                .unwrap();
+            for table in FIRST_SCHEMA_TABLES {
+                let columns: Vec<String> = old
+                    .query_all_raw(Statement::from_string(
+                        old.get_database_backend(),
+                        format!("SELECT name FROM pragma_table_info('{table}')"),
+                    ))
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.try_get_by_index(0).unwrap())
+                    .collect();
+                let columns = columns.join(", ");
+                old.execute_unprepared(&format!(
+                    "INSERT INTO main.{table} ({columns}) SELECT {columns} FROM today.{table}"
+                ))
+                .await
+                .unwrap();
+            }
+            old.execute_unprepared("DETACH DATABASE today")
+                .await
+                .unwrap();
+        }
+        Backend::Postgres => {
+            let today = dxready::db::connect(from_url).await.unwrap();
+            for table in FIRST_SCHEMA_TABLES {
+                let rows = today
+                    .query_all_raw(Statement::from_string(
+                        today.get_database_backend(),
+                        format!("SELECT row_to_json(t)::text FROM {table} t"),
+                    ))
+                    .await
+                    .unwrap();
+                for row in rows {
+                    let json: String = row.try_get_by_index(0).unwrap();
+                    // The first schema's row type ignores the keys of later columns.
+                    old.execute_raw(Statement::from_sql_and_values(
+                        old.get_database_backend(),
+                        format!(
+                            "INSERT INTO {table} SELECT * FROM json_populate_record(NULL::{table}, $1::json)"
+                        ),
+                        [json.into()],
+                    ))
+                    .await
+                    .unwrap();
+                }
+                old.execute_unprepared(&format!(
+                    "SELECT setval(s, (SELECT coalesce(max(id), 0) + 1 FROM {table}), false) \
+                     FROM pg_get_serial_sequence('{table}', 'id') s WHERE s IS NOT NULL"
+                ))
+                .await
+                .unwrap();
+            }
+            today.close().await.unwrap();
+        }
+    }
+}
+
+/// A database created by the first released schema, holding submitted results, is migrated to
+/// today's schema by `serve`, and every old result reads back as it was.
+async fn the_first_schema_upgrades_and_keeps_its_results(backend: Backend) {
+    // Results as today's code stores them...
+    let Some(today) = TestApp::builder(backend).worker(None).spawn().await else {
+        return;
+    };
+    let mut before = Vec::new();
+    for consent in [false, true, false] {
+        let (_, token) = today
+            .submit(dxready::domain::Lang::Vi, Some("owner@example.vn"), consent)
+            .await;
+        let res = today.get(&format!("/api/v1/results/{token}")).await;
+        assert_eq!(res.status(), 200);
+        before.push((token, res.json::<serde_json::Value>().await.unwrap()));
+    }
+    let today_url = today.settings.database.database_url.clone();
+    let (_settings, _keep_today) = today.stop().await;
+
+    // ...in a database that has only the first migration.
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let url = fresh_database(backend, dir.path()).await.unwrap();
+    // One connection, so the ATTACH below holds for every statement.
+    let mut options = sea_orm::ConnectOptions::new(url.clone());
+    options.max_connections(1).sqlx_logging(false);
+    let old = sea_orm::Database::connect(options).await.unwrap();
+    <migration::Migrator as migration::MigratorTrait>::up(&old, Some(1))
+        .await
+        .unwrap();
+    assert_eq!(applied(&old).await, known_migrations()[..1]);
+    copy_into_first_schema(backend, &today_url, &old).await;
+    old.close().await.unwrap();
+
+    let upgraded = TestApp::start(test_settings(url, dir.path()), dir).await;
+    let mut expected = known_migrations();
+    expected.sort();
+    assert_eq!(applied(&upgraded.state.db).await, expected);
+    for (token, was) in &before {
+        let res = upgraded.get(&format!("/api/v1/results/{token}")).await;
+        assert_eq!(res.status(), 200, "{token}");
+        let now: serde_json::Value = res.json().await.unwrap();
+        for key in [
+            "questionnaire",
+            "overall",
+            "level",
+            "dimensions",
+            "barriers",
+            "roadmap",
+        ] {
+            assert_eq!(now[key], was[key], "{key} of {token}");
+        }
+    }
+    // And the upgraded database takes new submissions.
+    let (_, token) = upgraded
+        .submit(dxready::domain::Lang::En, None, false)
+        .await;
+    assert_eq!(
+        upgraded
+            .get(&format!("/api/v1/results/{token}"))
+            .await
+            .status(),
+        200
+    );
+    let _ = upgraded.stop().await;
+}
+backend_test!(the_first_schema_upgrades_and_keeps_its_results);
