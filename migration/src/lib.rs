@@ -12,6 +12,7 @@ mod m20261122_000002_accounts;
 mod m20261122_000003_outbox;
 mod m20261122_000004_questionnaire_source;
 mod m20261204_200001_app_secret;
+mod m20261204_200002_submit_limit;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_outbox::Migration),
             Box::new(m20261122_000004_questionnaire_source::Migration),
             Box::new(m20261204_200001_app_secret::Migration),
+            Box::new(m20261204_200002_submit_limit::Migration),
         ]
     }
 }

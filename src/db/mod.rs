@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod stats;
 pub mod submissions;
+pub mod submit_limit;
 pub mod tokens;
 
 use std::time::Duration;

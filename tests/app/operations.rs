@@ -620,3 +620,99 @@ async fn the_first_schema_upgrades_and_keeps_its_results(backend: Backend) {
     let _ = upgraded.stop().await;
 }
 backend_test!(the_first_schema_upgrades_and_keeps_its_results);
+
+// ---------------------------------------------------------------------------------------------
+// 7. Limits shared by every instance, and the client's address behind a proxy
+
+const RESPONSES: &str = "/api/v1/questionnaires/dxready-sme/responses";
+
+async fn submission_body(app: &TestApp) -> serde_json::Value {
+    let def: serde_json::Value = app
+        .get("/api/v1/questionnaires/dxready-sme")
+        .await
+        .json()
+        .await
+        .unwrap();
+    crate::fixtures::body(&def, crate::fixtures::Pick::Varied(3))
+}
+
+/// Submits as the client `forwarded_for` says (through a proxy on 127.0.0.1); answers the status.
+async fn submit_via_proxy(app: &TestApp, body: &serde_json::Value, forwarded_for: &str) -> u16 {
+    app.client
+        .post(app.url(RESPONSES))
+        .header("x-forwarded-for", forwarded_for)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Two instances on one database with a limit of 2 a minute: on PostgreSQL they share the
+/// count, so one address gets 2 submissions in all; SQLite runs one instance and counts in it.
+async fn the_submit_limit_is_shared_by_every_instance(backend: Backend) {
+    let Some(first) = TestApp::spawn_with(backend, |s| {
+        s.submit_rate = 2;
+        s.trusted_proxies = vec![dxready::config::IpRange::parse("127.0.0.1").unwrap()];
+    })
+    .await
+    else {
+        return;
+    };
+    let second = first.another().spawn().await.unwrap();
+    let body = submission_body(&first).await;
+    let client = "203.0.113.5";
+    assert_eq!(submit_via_proxy(&first, &body, client).await, 201);
+    assert_eq!(submit_via_proxy(&second, &body, client).await, 201);
+    let third = submit_via_proxy(&first, &body, client).await;
+    match backend {
+        Backend::Postgres => {
+            assert_eq!(third, 429, "the second instance's submission counted");
+            assert_eq!(submit_via_proxy(&second, &body, client).await, 429);
+        }
+        Backend::Sqlite => assert_eq!(third, 201, "SQLite counts per instance"),
+    }
+    assert_eq!(submit_via_proxy(&first, &body, client).await, 429);
+    // Another address has its own allowance.
+    assert_eq!(submit_via_proxy(&second, &body, "203.0.113.6").await, 201);
+    let _ = first.stop().await;
+    let _ = second.stop().await;
+}
+backend_test!(the_submit_limit_is_shared_by_every_instance);
+
+/// The limit sees the address a trusted proxy reports, never one a client wrote itself.
+async fn only_a_trusted_proxy_names_the_client(backend: Backend) {
+    let Some(behind_proxy) = TestApp::spawn_with(backend, |s| {
+        s.submit_rate = 1;
+        s.trusted_proxies = vec![dxready::config::IpRange::parse("127.0.0.0/8").unwrap()];
+    })
+    .await
+    else {
+        return;
+    };
+    let body = submission_body(&behind_proxy).await;
+    assert_eq!(
+        submit_via_proxy(&behind_proxy, &body, "203.0.113.7").await,
+        201
+    );
+    assert_eq!(
+        submit_via_proxy(&behind_proxy, &body, "203.0.113.8").await,
+        201
+    );
+    // A client that prepends a made-up address is still the address the proxy appended.
+    assert_eq!(
+        submit_via_proxy(&behind_proxy, &body, "198.51.100.1, 203.0.113.7").await,
+        429
+    );
+    let _ = behind_proxy.stop().await;
+
+    // No trusted proxy: the header is the client's own words and changes nothing.
+    let Some(direct) = TestApp::spawn_with(backend, |s| s.submit_rate = 1).await else {
+        return;
+    };
+    assert_eq!(submit_via_proxy(&direct, &body, "203.0.113.7").await, 201);
+    assert_eq!(submit_via_proxy(&direct, &body, "203.0.113.8").await, 429);
+    let _ = direct.stop().await;
+}
+backend_test!(only_a_trusted_proxy_names_the_client);
