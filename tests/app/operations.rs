@@ -62,13 +62,15 @@ fn known_migrations() -> Vec<String> {
 // 1. Migrations that are safe to race
 
 /// Four `serve` instances in this process and three `dxready migrate` processes, all started at
-/// once on one empty database: every one starts, and each migration is applied once.
+/// once on one empty database: every one starts, each migration is applied once, and then the
+/// instances take submissions and deliver each report once between them.
 async fn instances_started_together_migrate_once(backend: Backend) {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let Some(url) = fresh_database(backend, dir.path()).await else {
         return;
     };
     let settings = test_settings(url.clone(), dir.path());
+    let sink = crate::helpers::Sink::start();
     let processes: Vec<_> = (0..3)
         .map(|_| {
             dxready()
@@ -80,7 +82,18 @@ async fn instances_started_together_migrate_once(backend: Backend) {
         })
         .collect();
     let instances: Vec<_> = (0..4)
-        .map(|_| tokio::spawn(TestApp::reopen(settings.clone(), dir.clone()).spawn()))
+        .map(|_| {
+            tokio::spawn(
+                TestApp::reopen(settings.clone(), dir.clone())
+                    .with_sink(sink.clone())
+                    // Two sends at a time each: the four pools then fit the sink's 8 threads.
+                    .worker(Some(dxready::email::WorkerConfig {
+                        batch: 2,
+                        ..crate::helpers::fast_worker()
+                    }))
+                    .spawn(),
+            )
+        })
         .collect();
     let mut apps = Vec::new();
     for instance in instances {
@@ -101,6 +114,24 @@ async fn instances_started_together_migrate_once(backend: Backend) {
     let mut expected = known_migrations();
     expected.sort();
     assert_eq!(applied(db).await, expected, "each migration applied once");
+
+    let mut recipients = Vec::new();
+    for (i, app) in apps.iter().enumerate() {
+        for j in 0..5 {
+            let to = format!("firm{i}-{j}@example.vn");
+            app.submit(dxready::domain::Lang::Vi, Some(&to), true).await;
+            recipients.push(to);
+        }
+    }
+    apps[0]
+        .wait_for(Duration::from_secs(60), "every report sent", |rows| {
+            rows.len() == recipients.len() && rows.iter().all(|r| r.status == "sent")
+        })
+        .await;
+    let mut delivered: Vec<String> = sink.received().iter().flat_map(|m| m.to.clone()).collect();
+    delivered.sort();
+    recipients.sort();
+    assert_eq!(delivered, recipients, "each report delivered once");
     for app in apps {
         let _ = app.stop().await;
     }
