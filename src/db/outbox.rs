@@ -3,10 +3,10 @@
 //!
 //! Life cycle: `pending` → (claimed) `sending` → `sent`, or back to `pending` with a later
 //! `next_attempt_at`, or `failed` for good (an admin may put it back to `pending`). A claim sets
-//! a lease; a row still `sending` after its lease expired (the worker died between claim and
-//! send) is claimed again. On PostgreSQL several workers claim with `FOR UPDATE SKIP LOCKED`,
-//! (in a CTE), so no row is handed to two of them; SQLite has a single writer, so its one UPDATE
-//! is atomic.
+//! a lease, which the live worker renews (`renew`); a row still `sending` after its lease
+//! expired (the worker died between claim and recording the outcome) is claimed again. On
+//! PostgreSQL several workers claim with `FOR UPDATE SKIP LOCKED` (in a CTE), so no row is
+//! handed to two of them; SQLite has a single writer, so its one UPDATE is atomic.
 
 use std::time::Duration;
 

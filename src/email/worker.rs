@@ -4,7 +4,12 @@
 //! A row is marked sent only after the SMTP server accepted the message. A transient failure
 //! is retried with exponential backoff and jitter; a 5xx reply, or the last attempt, marks it
 //! failed with the server's error. Claims go through `db::outbox::claim`, so several `serve`
-//! processes on one PostgreSQL database never send the same message twice.
+//! processes on one PostgreSQL database never hold the same message at once.
+//!
+//! Delivery is at least once: a claim is a short lease that the worker renews while it works
+//! on the batch, so a worker that dies loses its claims within one lease and another worker
+//! (or the restarted one) sends them. A message the SMTP server accepted just before the
+//! crash is then sent again, with the same Message-ID (`message::outbox_message_id`).
 
 use std::sync::Arc;
 use std::time::Duration;
