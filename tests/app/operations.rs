@@ -747,3 +747,103 @@ async fn only_a_trusted_proxy_names_the_client(backend: Backend) {
     let _ = direct.stop().await;
 }
 backend_test!(only_a_trusted_proxy_names_the_client);
+
+/// The real thing: a `dxready serve` process is killed (SIGKILL) while its worker holds a report
+/// it is sending (to an SMTP server that never answers). A new instance, with the production
+/// worker settings, delivers the report within a minute.
+async fn a_killed_server_s_mail_goes_out_within_a_minute_of_the_restart(backend: Backend) {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let Some(url) = fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    // Accepts connections and never says a word: the send hangs, the row stays `sending`.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("smtp://{}", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = silent.incoming().collect();
+        drop(held);
+    });
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = KillOnDrop(
+        dxready()
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("DXREADY_DATABASE_URL", &url)
+            .env("DXREADY_SMTP_URL", &silent_url)
+            .env("DXREADY_MAIL_DIR", dir.path().join("mail"))
+            .env("DXREADY_SUBMIT_RATE", "0")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if let Ok(res) = http.get(format!("{base}/healthz")).send().await {
+            up = res.status() == 200;
+            if up {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "dxready serve did not come up");
+    let def: serde_json::Value = http
+        .get(format!("{base}/api/v1/questionnaires/dxready-sme"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut body = crate::fixtures::body(&def, crate::fixtures::Pick::Varied(5));
+    body["contact"] = serde_json::json!({"email": "owner@example.vn", "consent_email": true});
+    let res = http
+        .post(format!("{base}{RESPONSES}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let db = dxready::db::connect(&url).await.unwrap();
+    let mut claimed = false;
+    for _ in 0..300 {
+        let rows = dxready::db::outbox::list(&db, None, 10).await.unwrap();
+        if rows.iter().any(|r| r.status == "sending") {
+            claimed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.0.kill().unwrap(); // SIGKILL: no clean stop, no release of the claim
+    server.0.wait().unwrap();
+    assert!(claimed, "the killed server's worker had claimed the report");
+
+    let sink = crate::helpers::Sink::start();
+    let restarted = TestApp::reopen(test_settings(url, dir.path()), dir)
+        .with_sink(sink.clone())
+        .worker(Some(dxready::email::WorkerConfig::default()))
+        .spawn()
+        .await
+        .unwrap();
+    let mail = sink.wait_for_mail(1, Duration::from_secs(60)).await;
+    assert_eq!(mail[0].to, ["owner@example.vn"]);
+    let _ = restarted.stop().await;
+}
+backend_test!(a_killed_server_s_mail_goes_out_within_a_minute_of_the_restart);
+
+/// A child process that is killed when the test ends, whether it passes or fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
