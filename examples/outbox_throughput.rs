@@ -80,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         mail_dir: dir.path().join("mail"),
         mail_from: "dxready <no-reply@dxready.example.vn>".into(),
         submit_rate: 0,
+        trusted_proxies: Vec::new(),
         metrics_addr: None,
     };
     let app = Application::build(settings.clone()).await?;

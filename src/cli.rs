@@ -31,8 +31,10 @@ pub struct Cli {
 pub enum Command {
     /// Apply migrations, load questionnaires, serve HTTP and deliver e-mail.
     Serve(ServeSettings),
-    /// Apply pending migrations and exit.
-    Migrate(DatabaseSettings),
+    /// Apply pending migrations and exit (migrations only move forward).
+    Migrate(MigrateArgs),
+    /// Write a consistent copy of the database while the service runs (SQLite; on PostgreSQL use pg_dump).
+    Backup(BackupArgs),
     /// Validate questionnaire files; exit 1 with one `file:line:col: message` line per problem.
     CheckQuestionnaires {
         /// Folder to check (defaults to the questionnaire setting).
@@ -62,6 +64,23 @@ pub enum Command {
     /// Support agencies.
     #[command(subcommand)]
     Agency(AgencyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// List the applied and the pending migrations instead of applying them.
+    #[arg(long)]
+    pub status: bool,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy; must not exist yet.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,12 +143,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             app.run_until(crate::startup::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Migrate(settings) => {
-            let db = crate::db::connect(&settings.database_url).await?;
-            crate::db::migrate(&db).await?;
-            println!("migrations applied");
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Migrate(args) => migrate(args).await,
+        Command::Backup(args) => backup(args).await,
         Command::SeedDemo {
             responses,
             seed,
@@ -344,6 +359,42 @@ async fn agency_add(args: AgencyAdd) -> anyhow::Result<ExitCode> {
         agency.provinces.join(", "),
         agency.barriers.join(", ")
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(args: MigrateArgs) -> anyhow::Result<ExitCode> {
+    let db = crate::db::connect(&args.database.database_url).await?;
+    if !args.status {
+        crate::db::migrate(&db).await?;
+        println!("migrations applied");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let states = crate::db::schema::status(&db).await?;
+    for state in &states {
+        let word = if state.applied { "applied" } else { "pending" };
+        println!("{word} {}", state.name);
+    }
+    let pending = states.iter().filter(|s| !s.applied).count();
+    println!("{} applied, {pending} pending", states.len() - pending);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
+    if !args.database.database_url.starts_with("sqlite:") {
+        return Ok(refuse(
+            "`dxready backup` copies SQLite databases; for PostgreSQL use pg_dump \
+             (e.g. `pg_dump --format=custom --file=dxready.dump \"$DXREADY_DATABASE_URL\"`)",
+        ));
+    }
+    if args.file.exists() {
+        return Ok(refuse(format!(
+            "{} already exists; choose a new file",
+            args.file.display()
+        )));
+    }
+    let db = crate::db::connect(&args.database.database_url).await?;
+    crate::db::backup::sqlite_copy(&db, &args.file).await?;
+    println!("backup written to {}", args.file.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -60,6 +60,7 @@ impl Application {
             .await
             .context("cannot apply migrations")?;
         crate::db::responses::register_questionnaires(&db, &questionnaires).await?;
+        let csrf_secret = crate::db::secrets::get_or_create(&db, "csrf").await?;
         let mailer = Mailer::from_settings(settings.smtp_url.as_deref(), &settings.mail_dir)?;
         crate::email::message::parse_sender(&settings.mail_from)?;
         let listener = TcpListener::bind(settings.addr)
@@ -79,15 +80,18 @@ impl Application {
         };
         // Before the first request is counted: one recorder per process, whichever app is first.
         crate::web::metrics::install();
-        let state = AppState::new(Arc::new(App {
-            submissions: crate::db::submissions::SubmissionQueue::start(db.clone()),
-            db,
-            questionnaires,
-            settings,
-            base_url,
-            outbox_wakeup: Arc::new(Notify::new()),
-            clock,
-        }));
+        let state = AppState::new(
+            Arc::new(App {
+                submissions: crate::db::submissions::SubmissionQueue::start(db.clone()),
+                db,
+                questionnaires,
+                settings,
+                base_url,
+                outbox_wakeup: Arc::new(Notify::new()),
+                clock,
+            }),
+            &csrf_secret,
+        );
         Ok(Application {
             listener,
             metrics_listener,
@@ -160,6 +164,7 @@ impl Application {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        crate::db::at_clean_stop(&self.state.db).await;
         served?;
         Ok(())
     }

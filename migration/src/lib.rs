@@ -1,12 +1,15 @@
 //! Database schema migrations, applied by `dxready migrate` and at the start of `dxready serve`.
 //! One file per change; never edit a migration that has shipped.
 
+pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_responses;
 mod m20261122_000002_accounts;
 mod m20261122_000003_outbox;
 mod m20261122_000004_questionnaire_source;
+mod m20261204_200001_app_secret;
+mod m20261204_200002_submit_limit;
 mod m20261204_300001_reassessment;
 
 pub struct Migrator;
@@ -19,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_accounts::Migration),
             Box::new(m20261122_000003_outbox::Migration),
             Box::new(m20261122_000004_questionnaire_source::Migration),
+            Box::new(m20261204_200001_app_secret::Migration),
+            Box::new(m20261204_200002_submit_limit::Migration),
             Box::new(m20261204_300001_reassessment::Migration),
         ]
     }

@@ -7,19 +7,22 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 mod checkpoint;
 pub mod entities;
 pub mod leads;
 pub mod outbox;
 pub mod responses;
+pub mod schema;
+pub mod secrets;
 pub mod sessions;
 pub mod stats;
 pub mod submissions;
+pub mod submit_limit;
 pub mod tokens;
 
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 /// The storage layer's error: turned into an HTTP status by the web layer.
@@ -76,8 +79,22 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Applies pending migrations; safe when several instances start at once (see `schema`).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    schema::migrate(db).await
+}
+
+/// What a clean stop does to the database once nothing writes any more: on SQLite, checkpoint
+/// and truncate the write-ahead log. Nothing on PostgreSQL.
+pub async fn at_clean_stop(db: &DatabaseConnection) {
+    if !is_sqlite(db) {
+        return;
+    }
+    match checkpoint::truncate_wal(db).await {
+        Ok(true) => tracing::info!("write-ahead log checkpointed and truncated"),
+        Ok(false) => tracing::warn!("write-ahead log not fully checkpointed: a reader was busy"),
+        Err(e) => tracing::warn!(error = %e, "cannot checkpoint the write-ahead log"),
+    }
 }
 
 /// Answers `true` once the database responds (for `/healthz`).

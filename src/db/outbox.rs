@@ -3,10 +3,10 @@
 //!
 //! Life cycle: `pending` → (claimed) `sending` → `sent`, or back to `pending` with a later
 //! `next_attempt_at`, or `failed` for good (an admin may put it back to `pending`). A claim sets
-//! a lease; a row still `sending` after its lease expired (the worker died between claim and
-//! send) is claimed again. On PostgreSQL several workers claim with `FOR UPDATE SKIP LOCKED`,
-//! (in a CTE), so no row is handed to two of them; SQLite has a single writer, so its one UPDATE
-//! is atomic.
+//! a lease, which the live worker renews (`renew`); a row still `sending` after its lease
+//! expired (the worker died between claim and recording the outcome) is claimed again. On
+//! PostgreSQL several workers claim with `FOR UPDATE SKIP LOCKED` (in a CTE), so no row is
+//! handed to two of them; SQLite has a single writer, so its one UPDATE is atomic.
 
 use std::time::Duration;
 
@@ -216,6 +216,26 @@ pub async fn claim(
     };
     claimed.sort_by_key(|m| m.id);
     Ok(claimed)
+}
+
+/// Extends the lease of those of `ids` that `worker_id` still holds (the worker's heartbeat).
+/// Answers how many it still holds.
+pub async fn renew(
+    db: &DatabaseConnection,
+    worker_id: &str,
+    ids: &[i64],
+    lease: Duration,
+) -> Result<u64> {
+    let lease_until =
+        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+    let res = outbox::Entity::update_many()
+        .col_expr(Column::LeaseUntil, Expr::value(Some(lease_until)))
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .filter(Column::LockedBy.eq(worker_id))
+        .filter(Column::Status.eq(Status::Sending.as_str()))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
 }
 
 /// The SMTP server accepted the message: forget the link token.
@@ -449,5 +469,43 @@ mod tests {
         assert_eq!(second[0].attempts, 2);
         assert_eq!(second[0].locked_by.as_deref(), Some("alive"));
         assert!(!mark_sent(&db, first[0].id, "dead", "<x@y>").await.unwrap());
+    }
+
+    /// A live worker's heartbeat keeps its claim past the first lease; only the holder renews.
+    #[tokio::test]
+    async fn a_renewed_lease_is_not_claimed_again() {
+        let (db, _dir) = db().await;
+        queue(&db, 1).await;
+        let held = claim(&db, "alive", 1, Duration::from_millis(1))
+            .await
+            .unwrap();
+        let ids = [held[0].id];
+        assert_eq!(
+            renew(&db, "other", &ids, Duration::from_secs(60))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            renew(&db, "alive", &ids, Duration::from_secs(60))
+                .await
+                .unwrap(),
+            1
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            claim(&db, "other", 1, Duration::from_secs(60))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(mark_sent(&db, ids[0], "alive", "<x@y>").await.unwrap());
+        assert_eq!(
+            renew(&db, "alive", &ids, Duration::from_secs(60))
+                .await
+                .unwrap(),
+            0,
+            "sent"
+        );
     }
 }

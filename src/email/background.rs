@@ -40,7 +40,8 @@ fn start() -> mpsc::Sender<Job> {
 /// thread runs only on a core nothing else wants, and a waking request thread preempts it at
 /// once (a nice value of 19 still takes a share of a busy core). It still gets a sliver of a
 /// saturated machine (weight 3 against 1,024), so under load a report is late (a claimed batch
-/// of 16 takes well under a minute at that share), not starved past the outbox's lease.
+/// of 16 takes well under a minute at that share), not starved; the worker renews its claims
+/// meanwhile, so a slow batch is not taken over by another instance.
 /// Elsewhere, the lowest nice value; where both are refused, it runs at normal priority.
 fn lower_priority() {
     use thread_priority::{ThreadPriority, set_current_thread_priority};

@@ -76,14 +76,45 @@ pub fn new_message_id(from: &Mailbox) -> String {
     )
 }
 
-/// Builds the message; returns it with its Message-ID.
+/// The Message-ID of the outbox row `id` created at `created_at`: the same on every attempt, so
+/// a message sent twice (written out just before a crash, then sent again after the restart)
+/// is recognised by mail clients as one. A hash, so it tells nothing of how many mails went out.
+pub fn outbox_message_id(
+    id: i64,
+    created_at: chrono::DateTime<chrono::Utc>,
+    from: &Mailbox,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"dxready outbox message\0")
+        .chain_update(id.to_be_bytes())
+        .chain_update(created_at.timestamp_micros().to_be_bytes())
+        .finalize();
+    format!("<{}@{}>", hex::encode(&digest[..16]), from.email.domain())
+}
+
+/// Builds the message with a new random Message-ID; returns it with that id.
 pub fn build(
     envelope: &Envelope<'_>,
     rendered: &Rendered,
     attachment: Option<AttachedFile>,
 ) -> Result<(Message, String), BuildError> {
+    build_with_id(
+        envelope,
+        new_message_id(envelope.from),
+        rendered,
+        attachment,
+    )
+}
+
+/// Builds the message with the given Message-ID; returns it with that id.
+pub fn build_with_id(
+    envelope: &Envelope<'_>,
+    message_id: String,
+    rendered: &Rendered,
+    attachment: Option<AttachedFile>,
+) -> Result<(Message, String), BuildError> {
     let to = parse_recipient(envelope.to)?;
-    let message_id = new_message_id(envelope.from);
     let mut builder = Message::builder()
         .from(envelope.from.clone())
         .to(Mailbox::new(None, to))
@@ -198,5 +229,22 @@ mod tests {
         assert!(raw.contains("text/html; charset=utf-8"));
         assert!(raw.contains("application/pdf"));
         assert!(raw.contains("filename=\"lo-trinh.pdf\""));
+    }
+
+    #[test]
+    fn an_outbox_row_has_one_message_id_on_every_attempt() {
+        let from = sender();
+        let created = chrono::DateTime::from_timestamp(1_790_000_000, 123_000).unwrap();
+        let id = outbox_message_id(42, created, &from);
+        assert_eq!(id, outbox_message_id(42, created, &from));
+        assert!(
+            id.starts_with('<') && id.ends_with("@dxready.test>"),
+            "{id}"
+        );
+        assert_ne!(id, outbox_message_id(43, created, &from));
+        assert_ne!(
+            id,
+            outbox_message_id(42, created + chrono::Duration::microseconds(1), &from)
+        );
     }
 }

@@ -9,8 +9,8 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, FileTransport, Message, Tokio1Executor, Transport,
 };
 
-/// How long one SMTP conversation may take before it counts as a transient failure. Keep it
-/// well under the worker's lease, or another worker could claim a message still being sent.
+/// How long one SMTP conversation may take before it counts as a transient failure. The worker
+/// renews its claim meanwhile, so this also bounds how long a hung server holds a message.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]

@@ -4,7 +4,12 @@
 //! A row is marked sent only after the SMTP server accepted the message. A transient failure
 //! is retried with exponential backoff and jitter; a 5xx reply, or the last attempt, marks it
 //! failed with the server's error. Claims go through `db::outbox::claim`, so several `serve`
-//! processes on one PostgreSQL database never send the same message twice.
+//! processes on one PostgreSQL database never hold the same message at once.
+//!
+//! Delivery is at least once: a claim is a short lease that the worker renews while it works
+//! on the batch, so a worker that dies loses its claims within one lease and another worker
+//! (or the restarted one) sends them. A message the SMTP server accepted just before the
+//! crash is then sent again, with the same Message-ID (`message::outbox_message_id`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +34,9 @@ pub struct WorkerConfig {
     pub worker_id: String,
     /// Messages claimed (and sent concurrently) at a time.
     pub batch: u64,
-    /// How long a claim holds; far longer than an SMTP conversation may take.
+    /// How long a claim holds unless renewed. A live worker renews its claims every quarter
+    /// of this while it works on them, so a slow batch keeps them; a worker that died loses
+    /// them after at most this long, and another worker (or the restarted one) takes them.
     pub lease: Duration,
     /// How often to look for due messages when nothing wakes the worker.
     pub poll: Duration,
@@ -45,7 +52,8 @@ impl Default for WorkerConfig {
         WorkerConfig {
             worker_id: default_worker_id(),
             batch: 16,
-            lease: Duration::from_secs(300),
+            // With the 5 s poll: a crashed worker's mail goes out within about 25 s.
+            lease: Duration::from_secs(20),
             poll: Duration::from_secs(5),
             backoff_base: Duration::from_secs(30),
             backoff_cap: Duration::from_secs(6 * 3600),
@@ -176,6 +184,7 @@ impl Worker {
 
     async fn deliver_batch(&self, claimed: Vec<OutboxMessage>, shutdown: &watch::Receiver<bool>) {
         let mut tasks = JoinSet::new();
+        let mut ids = Vec::with_capacity(claimed.len());
         for msg in claimed {
             if stopping(shutdown) {
                 if let Err(e) =
@@ -186,9 +195,33 @@ impl Worker {
                 continue;
             }
             let worker = self.clone();
+            ids.push(msg.id);
             tasks.spawn(async move { worker.deliver(msg).await });
         }
-        while tasks.join_next().await.is_some() {}
+        // The heartbeat: renew the claims while they are being worked on.
+        let mut renew = tokio::time::interval(self.config.lease / 4);
+        renew.tick().await;
+        loop {
+            tokio::select! {
+                next = tasks.join_next() => {
+                    if next.is_none() {
+                        break;
+                    }
+                }
+                _ = renew.tick() => {
+                    if let Err(e) = outbox::renew(
+                        &self.state.db,
+                        &self.config.worker_id,
+                        &ids,
+                        self.config.lease,
+                    )
+                    .await
+                    {
+                        tracing::warn!(error = %e, "cannot renew the outbox claims");
+                    }
+                }
+            }
+        }
     }
 
     async fn deliver(&self, msg: OutboxMessage) {
@@ -306,8 +339,10 @@ impl Worker {
             to: &msg.recipient,
             unsubscribe_url: unsubscribe.as_deref(),
         };
-        let (message, message_id) = message::build(&envelope, &rendered, attachment)
-            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        let message_id = message::outbox_message_id(msg.id, msg.created_at, &self.sender);
+        let (message, message_id) =
+            message::build_with_id(&envelope, message_id, &rendered, attachment)
+                .map_err(|e| SendError::Permanent(e.to_string()))?;
         self.mailer.send(message).await?;
         Ok(message_id)
     }

@@ -46,6 +46,15 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::health::healthz))
         .nest_service("/static", ServeDir::new(static_dir()))
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            security::ClientContext {
+                trusted_proxies: state.settings.trusted_proxies.clone().into(),
+                // PostgreSQL may serve several instances: they share one count.
+                shared_limit: (!crate::db::is_sqlite(&state.db) && state.settings.submit_rate > 0)
+                    .then(|| state.db.clone()),
+            },
+            security::client_context,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(lang::remember_language))
         .layer(axum::middleware::from_fn_with_state(

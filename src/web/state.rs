@@ -14,8 +14,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(app: Arc<App>) -> AppState {
-        let csrf = csrf_config(app.is_https());
+    /// `csrf_secret` is shared by every instance of the database (`db::secrets`), so a form
+    /// from one instance, or from before a restart, posts fine to any instance.
+    pub fn new(app: Arc<App>, csrf_secret: &str) -> AppState {
+        let csrf = csrf_config(app.is_https(), csrf_secret);
         AppState { app, csrf }
     }
 
@@ -31,9 +33,22 @@ impl axum::extract::FromRef<AppState> for axum_csrf::CsrfConfig {
     }
 }
 
-/// The CSRF settings: HttpOnly, SameSite=Lax, Secure under https.
-pub fn csrf_config(https: bool) -> axum_csrf::CsrfConfig {
+/// The CSRF settings: HttpOnly, SameSite=Lax, Secure under https; the cookie's encryption key
+/// and the form token's HMAC key are both derived from `secret` (separately, so neither gives
+/// the other away).
+pub fn csrf_config(https: bool, secret: &str) -> axum_csrf::CsrfConfig {
+    use sha2::{Digest, Sha256, Sha512};
+    let cookie_key = Sha512::new()
+        .chain_update(b"dxready csrf cookie key\0")
+        .chain_update(secret.as_bytes())
+        .finalize();
+    let token_key = Sha256::new()
+        .chain_update(b"dxready csrf token key\0")
+        .chain_update(secret.as_bytes())
+        .finalize();
     axum_csrf::CsrfConfig::default()
+        .with_key(Some(axum_csrf::Key::from(&cookie_key)))
+        .with_salt(hex::encode(token_key))
         .with_cookie_name("dxready_csrf")
         .with_http_only(true)
         .with_secure(https)

@@ -91,6 +91,7 @@ pub fn test_settings(database_url: String, dir: &std::path::Path) -> ServeSettin
         mail_dir: dir.join("mail"),
         mail_from: "dxready <no-reply@dxready.test>".into(),
         submit_rate: 0,
+        trusted_proxies: Vec::new(),
         metrics_addr: None,
     }
 }

@@ -11,5 +11,6 @@ mod cli;
 mod email;
 mod fixtures;
 mod health;
+mod operations;
 mod pages;
 mod submissions;
