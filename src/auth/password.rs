@@ -1,17 +1,38 @@
 //! Argon2id password hashing (argon2 0.6, default parameters: 19 MiB, 2 passes, 1 lane, the
-//! OWASP minimum). Hashing is deliberately slow, so it runs on the blocking thread pool.
+//! OWASP minimum). Hashing is deliberately slow, so it runs on the blocking thread pool, and
+//! at most [`MAX_CONCURRENT`] run at once: each holds 19 MiB, and a burst of sign-ins must not
+//! be able to take the machine's memory and cores.
 
 use std::sync::LazyLock;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use tokio::sync::Semaphore;
 
 /// Shortest password accepted (NIST SP 800-63B asks for at least 8; staff accounts see
 /// personal data, so a little more).
 pub const MIN_LENGTH: usize = 10;
 /// Longest accepted, so nobody can make us hash megabytes.
 pub const MAX_LENGTH: usize = 256;
+
+/// Argon2 computations running at once; the rest wait their turn.
+pub const MAX_CONCURRENT: usize = 4;
+
+static HASHING: Semaphore = Semaphore::const_new(MAX_CONCURRENT);
+
+/// Runs one Argon2 computation on the blocking pool once a permit is free.
+async fn bounded<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let permit = HASHING.acquire().await?;
+    // The permit goes with the work: a request that is dropped meanwhile cannot free it early.
+    Ok(tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await?)
+}
 
 /// A hash of a random password, verified against when the e-mail is unknown so that an unknown
 /// e-mail costs the same time as a wrong password.
@@ -37,13 +58,13 @@ fn verify_blocking(password: &str, phc: &str) -> bool {
 
 /// Hashes a password into a PHC string (`$argon2id$v=19$…`).
 pub async fn hash(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
+    bounded(move || hash_blocking(&password)).await?
 }
 
 /// Whether `password` matches the stored PHC string. With `None` (unknown account) it checks
 /// against a dummy hash and answers `false`, taking the same time.
 pub async fn verify(password: String, phc: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || match phc {
+    bounded(move || match phc {
         Some(phc) => verify_blocking(&password, &phc),
         None => {
             let _ = verify_blocking(&password, &DUMMY_HASH);

@@ -6,7 +6,7 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use super::backend::{AuthSession, Credentials};
-use super::throttle::{self, Keys};
+use super::throttle::{self, Admission, Keys};
 use super::{accounts, session_keys};
 use crate::db::accounts::Account;
 use crate::db::audit::{self, Event, action};
@@ -24,7 +24,7 @@ fn addr_text(addr: Option<IpAddr>) -> Option<String> {
     addr.map(|a| a.to_string())
 }
 
-/// Checks the throttle, then the password; on success starts a fresh session (new id, so a
+/// Counts the attempt in the throttle, then checks the password; on success starts a fresh session (new id, so a
 /// planted cookie is worthless) holding the account.
 pub async fn sign_in(
     db: &DatabaseConnection,
@@ -41,7 +41,7 @@ pub async fn sign_in(
         "(not an e-mail)".to_string()
     };
     let keys = Keys::new(addr, &email);
-    if throttle::locked_until(db, &keys).await?.is_some() {
+    let Admission::Admitted { delay } = throttle::admit(db, &keys).await? else {
         audit::record(
             db,
             Event {
@@ -53,7 +53,8 @@ pub async fn sign_in(
         )
         .await?;
         return Ok(Outcome::Locked);
-    }
+    };
+    tokio::time::sleep(delay).await;
     let Some(account) = auth.authenticate(creds).await? else {
         let delay = throttle::failed(db, &keys).await?;
         audit::record(
@@ -167,13 +168,19 @@ pub async fn change_password(
         return Ok(PasswordChange::WrongCurrent);
     };
     let keys = Keys::new(addr, &account.email);
-    if throttle::locked_until(db, &keys).await?.is_some()
-        || !super::password::verify(current, Some(account.password_hash.clone())).await
-    {
+    let admitted = match throttle::admit(db, &keys).await? {
+        Admission::Admitted { delay } => {
+            tokio::time::sleep(delay).await;
+            super::password::verify(current, Some(account.password_hash.clone())).await
+        }
+        Admission::Refused => false,
+    };
+    if !admitted {
         let delay = throttle::failed(db, &keys).await?;
         tokio::time::sleep(delay).await;
         return Ok(PasswordChange::WrongCurrent);
     }
+    throttle::succeeded(db, &keys).await?;
     if let Err(e) = accounts::check_password(&new) {
         return Ok(PasswordChange::Unacceptable(e));
     }

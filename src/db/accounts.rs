@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 
 use super::entities::{agency, app_user, login_throttle};
@@ -306,79 +307,118 @@ pub async fn upsert_agency(
     Ok((agency, !existed))
 }
 
-/// How sign-in failures are counted: a window, and when a key gets locked.
+/// A counting window: what is older than `window` (since the last counted attempt) is forgotten.
 #[derive(Debug, Clone, Copy)]
-pub struct ThrottlePolicy {
-    /// Failures older than this are forgotten.
+pub struct ThrottleWindow {
     pub window: Duration,
-    /// Failures within the window that lock the key.
-    pub lock_after: i32,
-    pub lock_for: Duration,
+    /// Attempts that may be counted within the window before the key is refused. Refused
+    /// attempts are counted too but do not move the window on, so a refused key opens again
+    /// `window` after its last admitted attempt, however much it is hammered meanwhile.
+    pub limit: i32,
 }
 
-/// The time until which any of `keys` is locked, if one is.
-pub async fn locked_until(
-    db: &DatabaseConnection,
-    keys: &[String],
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>> {
-    let rows = login_throttle::Entity::find()
-        .filter(login_throttle::Column::Key.is_in(keys.iter().cloned()))
-        .filter(login_throttle::Column::LockedUntil.gt(now))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().filter_map(|r| r.locked_until).max())
-}
-
-/// Counts one failure against `key` and locks it once the policy says so. Returns the failures
-/// now counted within the window. The increment is one UPDATE, so parallel attempts all count.
-pub async fn record_failure(
-    db: &DatabaseConnection,
-    key: &str,
-    policy: ThrottlePolicy,
-    now: DateTime<Utc>,
-) -> Result<i32> {
-    login_throttle::Entity::insert(login_throttle::ActiveModel {
+fn ensure_counter(key: &str, now: DateTime<Utc>) -> login_throttle::ActiveModel {
+    login_throttle::ActiveModel {
         key: Set(key.to_string()),
         failures: Set(0),
         last_failure_at: Set(now),
         locked_until: Set(None),
-    })
-    .on_conflict(
-        OnConflict::column(login_throttle::Column::Key)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+    }
+}
+
+/// Counts one attempt against `key` in a single UPDATE (so parallel attempts, on any number of
+/// app instances sharing the database, each count) and returns the count it reached. The caller
+/// admits the attempt only when that count is within the limit: the k-th of n parallel
+/// attempts reads exactly k, so `limit` of them are admitted, no more.
+pub async fn count_attempt(
+    db: &DatabaseConnection,
+    key: &str,
+    policy: ThrottleWindow,
+    now: DateTime<Utc>,
+) -> Result<i32> {
+    login_throttle::Entity::insert(ensure_counter(key, now))
+        .on_conflict(
+            OnConflict::column(login_throttle::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     let window_start = now - policy.window;
-    let failures = Expr::case(
-        Expr::col(login_throttle::Column::LastFailureAt).lt(window_start),
-        Expr::val(1),
+    let expired = || Expr::col(login_throttle::Column::LastFailureAt).lt(window_start);
+    let count = Expr::case(expired(), Expr::val(1))
+        .finally(Expr::col(login_throttle::Column::Failures).add(1));
+    // Both right-hand sides see the row as it was before this UPDATE.
+    let last = Expr::case(
+        expired().or(Expr::col(login_throttle::Column::Failures).lt(policy.limit)),
+        Expr::value(now),
     )
-    .finally(Expr::col(login_throttle::Column::Failures).add(1));
+    .finally(Expr::col(login_throttle::Column::LastFailureAt));
+    // In one transaction the UPDATE's row lock (PostgreSQL) or write lock (SQLite) is held
+    // until the count is read back, so each attempt reads its own count, not a later one.
+    let txn = db.begin().await?;
     login_throttle::Entity::update_many()
-        .col_expr(login_throttle::Column::Failures, failures.into())
-        .col_expr(login_throttle::Column::LastFailureAt, Expr::value(now))
+        .col_expr(login_throttle::Column::Failures, count.into())
+        .col_expr(login_throttle::Column::LastFailureAt, last.into())
         .filter(login_throttle::Column::Key.eq(key))
-        .exec(db)
+        .exec(&txn)
         .await?;
     let row = login_throttle::Entity::find_by_id(key.to_string())
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or(Error::NotFound)?;
-    if row.failures >= policy.lock_after {
-        login_throttle::Entity::update_many()
-            .col_expr(
-                login_throttle::Column::LockedUntil,
-                Expr::value(Some(now + policy.lock_for)),
-            )
-            .col_expr(login_throttle::Column::Failures, Expr::value(0))
-            .filter(login_throttle::Column::Key.eq(key))
-            .exec(db)
-            .await?;
-    }
+    txn.commit().await?;
     Ok(row.failures)
+}
+
+/// Takes back one counted attempt (one that turned out to be a good sign-in).
+pub async fn uncount_attempt(db: &DatabaseConnection, key: &str) -> Result<()> {
+    login_throttle::Entity::update_many()
+        .col_expr(
+            login_throttle::Column::Failures,
+            Expr::col(login_throttle::Column::Failures).sub(1),
+        )
+        .filter(login_throttle::Column::Key.eq(key))
+        .filter(login_throttle::Column::Failures.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Failures counted against `key` within `window` of now (0 when none).
+pub async fn recent_failures(
+    db: &DatabaseConnection,
+    key: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Result<i32> {
+    let row = login_throttle::Entity::find_by_id(key.to_string())
+        .one(db)
+        .await?;
+    Ok(row
+        .filter(|r| r.last_failure_at >= now - window)
+        .map_or(0, |r| r.failures))
+}
+
+/// Counts one failure against `key` (one UPDATE, so parallel failures all count); returns the
+/// failures now counted within the window. Nothing is locked: the caller turns the count into
+/// a delay.
+pub async fn record_failure(
+    db: &DatabaseConnection,
+    key: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Result<i32> {
+    count_attempt(
+        db,
+        key,
+        ThrottleWindow {
+            window,
+            limit: i32::MAX,
+        },
+        now,
+    )
+    .await
 }
 
 /// Forgets the failures of `key` (after a successful sign-in to that account).
