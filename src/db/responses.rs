@@ -155,6 +155,26 @@ pub async fn create_draft(
     Ok((id, token))
 }
 
+/// Gives draft `id` a new resume token and ends the old one; returns the new one. Used when a
+/// draft is picked up from its link, so whoever held the link before (a link sent to someone
+/// else's address, say) cannot read what is typed after.
+pub async fn renew_resume_token(db: &DatabaseConnection, id: Uuid) -> Result<String> {
+    let token = new_token();
+    let updated = response::Entity::update_many()
+        .col_expr(
+            response::Column::ResumeTokenHash,
+            Expr::value(Some(hash_token(&token))),
+        )
+        .filter(response::Column::Id.eq(id))
+        .filter(response::Column::Status.eq(STATUS_DRAFT))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::NotFound);
+    }
+    Ok(token)
+}
+
 pub async fn find_by_resume_token(db: &DatabaseConnection, token: &str) -> Result<Option<Draft>> {
     let row = response::Entity::find()
         .filter(response::Column::ResumeTokenHash.eq(hash_token(token)))
