@@ -10,6 +10,7 @@ mod m20261122_000001_responses;
 mod m20261122_000002_accounts;
 mod m20261122_000003_outbox;
 mod m20261122_000004_questionnaire_source;
+mod m20261204_100001_secrets_at_rest;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_accounts::Migration),
             Box::new(m20261122_000003_outbox::Migration),
             Box::new(m20261122_000004_questionnaire_source::Migration),
+            Box::new(m20261204_100001_secrets_at_rest::Migration),
         ]
     }
 }

@@ -27,9 +27,10 @@ impl AuthUser for Account {
         self.id
     }
 
-    /// The password hash: changing the password ends every other session at its next request.
+    /// The account's session secret, not its password hash (sessions are stored): the secret
+    /// is replaced with the password, so a change ends every other session at its next request.
     fn session_auth_hash(&self) -> &[u8] {
-        self.password_hash.as_bytes()
+        self.session_secret.as_bytes()
     }
 }
 

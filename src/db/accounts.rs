@@ -19,6 +19,9 @@ pub struct Account {
     pub email: String,
     /// PHC string (Argon2id); never shown, never logged.
     pub password_hash: String,
+    /// Random, replaced whenever the password is: sessions hold this, not the password hash,
+    /// and one made before a password change no longer matches.
+    pub session_secret: String,
     pub role: Role,
     pub agency_id: Option<i64>,
     /// A staff account limited to this province.
@@ -49,6 +52,7 @@ impl TryFrom<app_user::Model> for Account {
             id: row.id,
             email: row.email,
             password_hash: row.password_hash,
+            session_secret: row.session_secret,
             role,
             agency_id: row.agency_id,
             province: row.province,
@@ -113,6 +117,7 @@ pub async fn create_account(
     let row = app_user::ActiveModel {
         email: Set(fields.email.clone()),
         password_hash: Set(password_hash.to_string()),
+        session_secret: Set(super::tokens::new_token()),
         role: Set(fields.role.as_str().into()),
         agency_id: Set(fields.agency_id),
         province: Set(fields.province.clone()),
@@ -196,6 +201,10 @@ pub async fn set_disabled(db: &DatabaseConnection, id: i64, disabled: bool) -> R
 pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: &str) -> Result<()> {
     let updated = app_user::Entity::update_many()
         .col_expr(app_user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(
+            app_user::Column::SessionSecret,
+            Expr::value(super::tokens::new_token()),
+        )
         .col_expr(app_user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(app_user::Column::Id.eq(id))
         .exec(db)

@@ -899,6 +899,49 @@ async fn sign_out_everywhere_ends_every_session(app: TestApp) {
 }
 db_test!(sign_out_everywhere_ends_every_session);
 
+/// Finding 3: a reader of the session table finds neither a usable session id nor a copy of
+/// the password hash.
+async fn stored_sessions_hold_no_session_id_and_no_password_hash(app: TestApp) {
+    use dxready::db::entities::http_session;
+    use sea_orm::EntityTrait;
+    add_user(&app, "staff@city.vn", Role::Staff, None, None).await;
+    let client = browser();
+    let res = sign_in(&app, &client, "staff@city.vn", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("dxready_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let account = dxready::db::accounts::find_account_by_email(&app.state.db, "staff@city.vn")
+        .await
+        .unwrap()
+        .unwrap();
+    let hash_bytes = serde_json::to_string(account.password_hash.as_bytes()).unwrap();
+    let hash_bytes = hash_bytes.trim_start_matches('[').trim_end_matches(']');
+    let rows = http_session::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0].id, cookie, "the id is stored hashed");
+    assert!(!rows[0].data.contains(&cookie));
+    assert!(
+        !rows[0].data.contains(hash_bytes) && !rows[0].data.contains(&account.password_hash),
+        "no copy of the password hash"
+    );
+    assert_eq!(
+        get(&app, &client, "/dashboard").await.status(),
+        StatusCode::OK
+    );
+    let _ = app.stop().await;
+}
+db_test!(stored_sessions_hold_no_session_id_and_no_password_hash);
+
 async fn sessions_expire_when_idle_and_after_twelve_hours(app: TestApp) {
     use dxready::db::entities::http_session;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
@@ -1438,14 +1481,25 @@ async fn admins_see_failed_mail_and_retry_it(app: TestApp) {
     use dxready::db::outbox::{self, Kind, NewMessage, Status};
     add_user(&app, "admin@city.vn", Role::Admin, None, None).await;
     add_user(&app, "staff@city.vn", Role::Staff, None, None).await;
+    // A real draft: the retry gives it a new resume link, the failed one's having been dropped.
+    let def = app
+        .state
+        .questionnaires
+        .latest()
+        .into_iter()
+        .next()
+        .unwrap();
+    let (draft, resume) = dxready::db::responses::create_draft(&app.state.db, &def, Lang::Vi)
+        .await
+        .unwrap();
     let id = outbox::enqueue(
         &app.state.db,
         NewMessage {
             kind: Kind::ResumeLink,
-            response_id: None,
+            response_id: Some(draft),
             recipient: "owner@example.vn".into(),
             lang: Lang::Vi,
-            token: Some("t".into()),
+            token: Some(resume),
         },
     )
     .await

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub password_hash: String,
+    /// What sessions are checked against (axum-login's auth hash); replaced with the password.
+    pub session_secret: String,
     pub role: String,
     pub agency_id: Option<i64>,
     pub province: Option<String>,
