@@ -19,6 +19,19 @@ pub const IDLE_TIMEOUT: time::Duration = time::Duration::minutes(30);
 /// …and this long after sign-in, however busy.
 pub const ABSOLUTE_TIMEOUT: chrono::Duration = chrono::Duration::hours(12);
 pub const SESSION_COOKIE: &str = "dxready_session";
+/// The name under https: browsers take a `__Host-` cookie only when it is `Secure`, has
+/// `Path=/` and no `Domain`, so neither a sibling subdomain nor plain http can plant or
+/// overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-dxready_session";
+
+/// The session cookie's name for a site served over https or not.
+pub fn session_cookie(https: bool) -> &'static str {
+    if https {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 impl AuthUser for Account {
     type Id = i64;
@@ -105,7 +118,7 @@ pub type AuthSession = axum_login::AuthSession<Backend>;
 /// stored, so anonymous visitors cost nothing).
 pub fn layer(db: DatabaseConnection, https: bool) -> AuthManagerLayer<Backend, SeaOrmStore> {
     let sessions = SessionManagerLayer::new(SeaOrmStore::new(db.clone()))
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie(https))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(https)

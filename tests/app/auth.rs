@@ -1300,6 +1300,31 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
 }
 db_test!(every_response_carries_the_security_headers);
 
+/// Finding 6: pages showing a firm's name or contact are not cached, with or without a session
+/// cookie; static files still are.
+async fn result_pages_are_never_cached(app: TestApp) {
+    let (_, token) = app.submit(Lang::En, Some("owner@example.vn"), true).await;
+    let anonymous = browser();
+    for path in [
+        format!("/r/{token}"),
+        format!("/r/{token}/withdraw"),
+        format!("/r/{token}/pdf"),
+    ] {
+        let res = get(&app, &anonymous, &path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    let res = get(&app, &anonymous, "/static/style.css").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()
+            .get("cache-control")
+            .is_none_or(|v| v != "no-store")
+    );
+    let _ = app.stop().await;
+}
+db_test!(result_pages_are_never_cached);
+
 async fn https_sites_get_hsts_and_secure_cookies(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |s| {
         s.base_url = Some("https://dxready.example".into())
@@ -1338,11 +1363,10 @@ async fn https_sites_get_hsts_and_secure_cookies(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(
-        set_cookie_line(&res, "dxready_session")
-            .unwrap()
-            .contains("Secure")
-    );
+    // Finding 6: a `__Host-` cookie, which neither a subdomain nor plain http can plant.
+    let session = set_cookie_line(&res, "__Host-dxready_session").expect("__Host- prefix");
+    assert!(session.contains("Secure") && session.contains("Path=/"));
+    assert!(!session.to_ascii_lowercase().contains("domain="));
     let _ = app.stop().await;
 }
 
