@@ -221,6 +221,17 @@ async fn malformed_oversized_and_unknown_requests(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 413);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let error: Value = res.json().await.unwrap();
+    assert!(
+        error["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{error}"
+    );
+    // Another rejection the framework makes, not the handler: the wrong method.
+    let res = reqwest::Client::new().delete(&url).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    let error: Value = res.json().await.unwrap();
+    assert!(error["error"].is_string(), "{error}");
     let res = app
         .post_json("/api/v1/questionnaires/nope/responses", &json!({}))
         .await;
