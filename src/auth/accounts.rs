@@ -218,10 +218,13 @@ pub fn agency_fields(
         ));
     }
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.is_empty()
+        || name.chars().count() > 200
+        || crate::domain::answers::has_hidden_or_control(name)
+    {
         return Err(refuse(
-            "Nhập tên đơn vị (tối đa 200 ký tự)",
-            "Enter the agency's name (at most 200 characters)",
+            "Nhập tên đơn vị (tối đa 200 ký tự, không có ký tự ẩn)",
+            "Enter the agency's name (at most 200 characters, no hidden characters)",
         ));
     }
     if provinces.is_empty() {
