@@ -561,3 +561,48 @@ async fn a_resume_link_sent_to_someone_else_cannot_be_used_to_read_their_answers
     assert_eq!(res.status(), 404, "the link's token has ended");
 }
 db_test!(a_resume_link_sent_to_someone_else_cannot_be_used_to_read_their_answers);
+
+/// Issue 15, finding 6: a draft left alone past its lifetime cannot be resumed, and the next
+/// new draft purges it.
+async fn abandoned_drafts_expire_and_are_purged(app: TestApp) {
+    use dxready::db::entities::response;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let client = browser();
+    let saved = save_for_later(&app, &client, "owner@example.vn").await;
+    let (_, page) = get_page(&app, &client, &saved).await;
+    let start = page.find("/s/resume/").expect("resume link shown");
+    let link: String = page[start..]
+        .chars()
+        .take_while(|c| *c != '<' && *c != '"')
+        .collect();
+    let stale =
+        chrono::Utc::now() - dxready::db::responses::DRAFT_LIFETIME - chrono::Duration::days(1);
+    response::Entity::update_many()
+        .col_expr(response::Column::UpdatedAt, Expr::value(stale))
+        .filter(response::Column::Status.eq("draft"))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let res = browser().get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 404, "the link has expired");
+    let res = client
+        .get(app.url("/s/dxready-sme/step/business"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "the cookie no longer finds it");
+    // Someone starts a new draft: the old one is gone from the database.
+    let (status, _, _) = post_form(
+        &app,
+        &browser(),
+        "/s/dxready-sme",
+        "/s/dxready-sme/start",
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let drafts = response::Entity::find().all(&app.state.db).await.unwrap();
+    assert_eq!(drafts.len(), 1, "only the new draft is left");
+    assert!(drafts[0].updated_at > stale);
+}
+db_test!(abandoned_drafts_expire_and_are_purged);
