@@ -11,6 +11,7 @@ mod m20261122_000002_accounts;
 mod m20261122_000003_outbox;
 mod m20261122_000004_questionnaire_source;
 mod m20261204_100001_secrets_at_rest;
+mod m20261204_100002_first_password_change;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_outbox::Migration),
             Box::new(m20261122_000004_questionnaire_source::Migration),
             Box::new(m20261204_100001_secrets_at_rest::Migration),
+            Box::new(m20261204_100002_first_password_change::Migration),
         ]
     }
 }

@@ -40,8 +40,12 @@ pub fn check_email(email: &str) -> Result<String, InputError> {
 }
 
 pub fn check_password(password: &str) -> Result<(), InputError> {
-    super::password::check_new(password).map_err(|_| {
-        refuse(
+    super::password::check_new(password).map_err(|weakness| match weakness {
+        super::password::Weakness::Common => refuse(
+            "Mật khẩu này quá phổ biến, ai cũng đoán được. Hãy chọn một câu dài của riêng bạn.",
+            "This password is one of the most common, the first anyone would guess. Choose a phrase of your own.",
+        ),
+        _ => refuse(
             format!(
                 "Mật khẩu phải có từ {} ký tự (tối đa {} byte)",
                 super::password::MIN_LENGTH,

@@ -81,13 +81,42 @@ pub async fn warm_up() {
     let _ = tokio::task::spawn_blocking(|| DUMMY_HASH.len()).await;
 }
 
+/// Why a new password is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    TooShort,
+    TooLong,
+    /// On the list of commonly used passwords, or one character repeated: the first guesses.
+    Common,
+}
+
+const COMMON: &str = include_str!("common_passwords.txt");
+
+fn is_common(password: &str) -> bool {
+    let plain: String = password
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    let mut chars = plain.chars();
+    let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
+    repeated
+        || COMMON
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .any(|l| l == plain)
+}
+
 /// The reason a new password is refused, if it is.
-pub fn check_new(password: &str) -> Result<(), &'static str> {
+pub fn check_new(password: &str) -> Result<(), Weakness> {
     let chars = password.chars().count();
     if chars < MIN_LENGTH {
-        Err("at least 10 characters")
+        Err(Weakness::TooShort)
     } else if password.len() > MAX_LENGTH {
-        Err("at most 256 bytes")
+        Err(Weakness::TooLong)
+    } else if is_common(password) {
+        Err(Weakness::Common)
     } else {
         Ok(())
     }
@@ -114,5 +143,13 @@ mod tests {
         assert!(check_new("short").is_err());
         assert!(check_new("long enough pw").is_ok());
         assert!(check_new(&"x".repeat(300)).is_err());
+    }
+
+    #[test]
+    fn common_passwords_are_refused() {
+        assert_eq!(check_new("password123"), Err(Weakness::Common));
+        assert_eq!(check_new("Qwerty UIOP"), Err(Weakness::Common));
+        assert_eq!(check_new("aaaaaaaaaaaa"), Err(Weakness::Common));
+        assert_eq!(check_new("mật khẩu riêng của Lan"), Ok(()));
     }
 }

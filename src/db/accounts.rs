@@ -22,6 +22,8 @@ pub struct Account {
     /// Random, replaced whenever the password is: sessions hold this, not the password hash,
     /// and one made before a password change no longer matches.
     pub session_secret: String,
+    /// The password was chosen by someone else: its owner must change it before anything else.
+    pub must_change_password: bool,
     pub role: Role,
     pub agency_id: Option<i64>,
     /// A staff account limited to this province.
@@ -53,6 +55,7 @@ impl TryFrom<app_user::Model> for Account {
             email: row.email,
             password_hash: row.password_hash,
             session_secret: row.session_secret,
+            must_change_password: row.must_change_password,
             role,
             agency_id: row.agency_id,
             province: row.province,
@@ -118,6 +121,7 @@ pub async fn create_account(
         email: Set(fields.email.clone()),
         password_hash: Set(password_hash.to_string()),
         session_secret: Set(super::tokens::new_token()),
+        must_change_password: Set(false),
         role: Set(fields.role.as_str().into()),
         agency_id: Set(fields.agency_id),
         province: Set(fields.province.clone()),
@@ -150,6 +154,11 @@ pub async fn upsert_account(
                     Expr::value(fields.province.clone()),
                 )
                 .col_expr(app_user::Column::PasswordHash, Expr::value(password_hash))
+                // A new password ends the sessions made with the old one.
+                .col_expr(
+                    app_user::Column::SessionSecret,
+                    Expr::value(super::tokens::new_token()),
+                )
                 .col_expr(app_user::Column::Disabled, Expr::value(false))
                 .col_expr(app_user::Column::UpdatedAt, Expr::value(Utc::now()))
                 .filter(app_user::Column::Id.eq(existing.id))
@@ -205,6 +214,7 @@ pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: &str) -> 
             app_user::Column::SessionSecret,
             Expr::value(super::tokens::new_token()),
         )
+        .col_expr(app_user::Column::MustChangePassword, Expr::value(false))
         .col_expr(app_user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(app_user::Column::Id.eq(id))
         .exec(db)
@@ -212,6 +222,16 @@ pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: &str) -> 
     if updated.rows_affected == 0 {
         return Err(Error::NotFound);
     }
+    Ok(())
+}
+
+/// Marks the account's password as chosen by someone else, to be changed at next sign-in.
+pub async fn require_password_change(db: &DatabaseConnection, id: i64) -> Result<()> {
+    app_user::Entity::update_many()
+        .col_expr(app_user::Column::MustChangePassword, Expr::value(true))
+        .filter(app_user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

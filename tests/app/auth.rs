@@ -1148,6 +1148,46 @@ async fn an_admin_creates_disables_and_re_roles_accounts(app: TestApp) {
     let person = browser();
     let res = sign_in(&app, &person, "new.staff@city.vn", "first password 1").await;
     assert_eq!(location(&res), "/dashboard");
+    // Finding 6: the admin chose this password, so its owner must replace it first.
+    let res = get(&app, &person, "/dashboard").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/account/password");
+    let page_token = csrf(&app, &person, "/account/password").await;
+    let common = post_form(
+        &app,
+        &person,
+        "/account/password",
+        &[
+            ("current_password", "first password 1"),
+            ("new_password", "password123"),
+            ("confirm_password", "password123"),
+            ("csrf_token", &page_token),
+        ],
+    )
+    .await;
+    assert_eq!(common.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = common.text().await.unwrap();
+    assert!(
+        page.contains("phổ biến") || page.contains("common"),
+        "a common password is refused"
+    );
+    let res = post_form(
+        &app,
+        &person,
+        "/account/password",
+        &[
+            ("current_password", "first password 1"),
+            ("new_password", "my own long phrase"),
+            ("confirm_password", "my own long phrase"),
+            ("csrf_token", &page_token),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(&app, &person, "/dashboard").await.status(),
+        StatusCode::OK
+    );
     let id = dxready::db::accounts::find_account_by_email(&app.state.db, "new.staff@city.vn")
         .await
         .unwrap()
@@ -1204,7 +1244,7 @@ async fn an_admin_creates_disables_and_re_roles_accounts(app: TestApp) {
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        sign_in(&app, &browser(), "new.staff@city.vn", "first password 1")
+        sign_in(&app, &browser(), "new.staff@city.vn", "my own long phrase")
             .await
             .status(),
         StatusCode::SEE_OTHER

@@ -11,6 +11,8 @@ pub struct Model {
     pub password_hash: String,
     /// What sessions are checked against (axum-login's auth hash); replaced with the password.
     pub session_secret: String,
+    /// Set when someone else chose the password; cleared when the owner changes it.
+    pub must_change_password: bool,
     pub role: String,
     pub agency_id: Option<i64>,
     pub province: Option<String>,

@@ -187,12 +187,19 @@ pub async fn account_page(
     let sessions =
         crate::db::sessions::count_for_user(&state.db, console.account().id, chrono::Utc::now())
             .await?;
-    let notice = query.changed.is_some().then(|| {
-        console.t(
+    let notice = if query.changed.is_some() {
+        Some(console.t(
             "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.",
             "Your password has been changed. Your other sessions have ended.",
-        )
-    });
+        ))
+    } else if console.account().must_change_password {
+        Some(console.t(
+            "Mật khẩu này do người khác đặt. Hãy chọn mật khẩu của riêng bạn để tiếp tục.",
+            "This password was chosen by someone else. Choose your own to go on.",
+        ))
+    } else {
+        None
+    };
     Ok(account_view(
         &console,
         StatusCode::OK,

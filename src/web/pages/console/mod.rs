@@ -71,6 +71,12 @@ impl FromRequestParts<AppState> for Console {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let user = SignedIn::from_request_parts(parts, state).await?;
+        // A password someone else chose is replaced before anything else is shown.
+        if user.account.must_change_password
+            && !matches!(parts.uri.path(), "/account/password" | "/logout")
+        {
+            return Err(axum::response::Redirect::to("/account/password").into_response());
+        }
         let PageLang(lang) = PageLang::from_request_parts(parts, state)
             .await
             .unwrap_or(PageLang(Lang::Vi));
