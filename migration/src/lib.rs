@@ -12,6 +12,7 @@ mod m20261122_000003_outbox;
 mod m20261122_000004_questionnaire_source;
 mod m20261204_100001_secrets_at_rest;
 mod m20261204_100002_first_password_change;
+mod m20261204_100003_totp;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_questionnaire_source::Migration),
             Box::new(m20261204_100001_secrets_at_rest::Migration),
             Box::new(m20261204_100002_first_password_change::Migration),
+            Box::new(m20261204_100003_totp::Migration),
         ]
     }
 }

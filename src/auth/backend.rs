@@ -63,6 +63,8 @@ impl Backend {
 pub struct Credentials {
     pub email: String,
     pub password: String,
+    /// The authenticator code, asked of accounts that turned the second factor on.
+    pub code: String,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -70,6 +72,7 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("email", &self.email)
             .field("password", &"…")
+            .field("code", &"…")
             .finish()
     }
 }

@@ -55,7 +55,13 @@ pub async fn sign_in(
         return Ok(Outcome::Locked);
     };
     tokio::time::sleep(delay).await;
-    let Some(account) = auth.authenticate(creds).await? else {
+    let code = creds.code.clone();
+    let account = auth.authenticate(creds).await?;
+    let account = match account {
+        Some(account) if second_factor_holds(db, &account, &code).await? => Some(account),
+        _ => None,
+    };
+    let Some(account) = account else {
         let delay = throttle::failed(db, &keys).await?;
         audit::record(
             db,
@@ -84,6 +90,52 @@ pub async fn sign_in(
     )
     .await?;
     Ok(Outcome::SignedIn(account))
+}
+
+/// Whether the account's second factor, if it has one, is satisfied by `code`: a code of the
+/// current step (or one either side) not used before. A wrong or missing code is refused like a
+/// wrong password, so the answer does not tell that the password was right.
+async fn second_factor_holds(
+    db: &DatabaseConnection,
+    account: &Account,
+    code: &str,
+) -> anyhow::Result<bool> {
+    let Some(secret) = &account.totp_secret else {
+        return Ok(true);
+    };
+    let now = u64::try_from(Utc::now().timestamp()).unwrap_or_default();
+    match super::totp::matching_step(secret, code, now) {
+        Some(step) => Ok(crate::db::accounts::use_totp_step(db, account.id, step).await?),
+        None => Ok(false),
+    }
+}
+
+/// Turns the second factor on for the signed-in account once `code` proves the authenticator
+/// holds `secret`. Returns whether it did.
+pub async fn enable_second_factor(
+    db: &DatabaseConnection,
+    account: &Account,
+    secret: &str,
+    code: &str,
+    addr: Option<IpAddr>,
+) -> anyhow::Result<bool> {
+    let now = u64::try_from(Utc::now().timestamp()).unwrap_or_default();
+    let Some(step) = super::totp::matching_step(secret, code, now) else {
+        return Ok(false);
+    };
+    crate::db::accounts::enable_totp(db, account.id, secret, step).await?;
+    audit::record(
+        db,
+        Event {
+            user_id: Some(account.id),
+            actor: account.email.clone(),
+            action: action::SECOND_FACTOR_ON,
+            client_addr: addr_text(addr),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(true)
 }
 
 /// A new session id holding `account` and the time of sign-in.

@@ -24,6 +24,8 @@ pub struct Account {
     pub session_secret: String,
     /// The password was chosen by someone else: its owner must change it before anything else.
     pub must_change_password: bool,
+    /// The second factor's secret (base32), when it is on.
+    pub totp_secret: Option<String>,
     pub role: Role,
     pub agency_id: Option<i64>,
     /// A staff account limited to this province.
@@ -56,6 +58,7 @@ impl TryFrom<app_user::Model> for Account {
             password_hash: row.password_hash,
             session_secret: row.session_secret,
             must_change_password: row.must_change_password,
+            totp_secret: row.totp_secret,
             role,
             agency_id: row.agency_id,
             province: row.province,
@@ -122,6 +125,8 @@ pub async fn create_account(
         password_hash: Set(password_hash.to_string()),
         session_secret: Set(super::tokens::new_token()),
         must_change_password: Set(false),
+        totp_secret: Set(None),
+        totp_last_step: Set(None),
         role: Set(fields.role.as_str().into()),
         agency_id: Set(fields.agency_id),
         province: Set(fields.province.clone()),
@@ -223,6 +228,34 @@ pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: &str) -> 
         return Err(Error::NotFound);
     }
     Ok(())
+}
+
+/// Turns the second factor on with `secret`, confirmed by a code of `step`.
+pub async fn enable_totp(db: &DatabaseConnection, id: i64, secret: &str, step: i64) -> Result<()> {
+    app_user::Entity::update_many()
+        .col_expr(app_user::Column::TotpSecret, Expr::value(Some(secret)))
+        .col_expr(app_user::Column::TotpLastStep, Expr::value(Some(step)))
+        .col_expr(app_user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(app_user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records that the code of `step` was used; `false` when that step (or a later one) already
+/// was, i.e. the code is a replay. One conditional UPDATE, so two parallel uses cannot both win.
+pub async fn use_totp_step(db: &DatabaseConnection, id: i64, step: i64) -> Result<bool> {
+    let done = app_user::Entity::update_many()
+        .col_expr(app_user::Column::TotpLastStep, Expr::value(Some(step)))
+        .filter(app_user::Column::Id.eq(id))
+        .filter(
+            app_user::Column::TotpLastStep
+                .is_null()
+                .or(app_user::Column::TotpLastStep.lt(step)),
+        )
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
 }
 
 /// Marks the account's password as chosen by someone else, to be changed at next sign-in.

@@ -1613,3 +1613,83 @@ async fn admins_see_failed_mail_and_retry_it(app: TestApp) {
     assert_ne!(msg.status, Status::Failed.as_str(), "retried");
 }
 db_test!(admins_see_failed_mail_and_retry_it);
+
+// ---------- second factor (issue 15, finding 6) ----------
+
+async fn sign_in_with_code(app: &TestApp, client: &Client, code: &str) -> StatusCode {
+    let token = csrf(app, client, "/login").await;
+    post_form(
+        app,
+        client,
+        "/login",
+        &[
+            ("email", "admin@city.vn"),
+            ("password", PASSWORD),
+            ("code", code),
+            ("csrf_token", &token),
+        ],
+    )
+    .await
+    .status()
+}
+
+/// An admin turns authenticator codes on; from then on the password alone does not sign in,
+/// and a code works once.
+async fn an_admin_turns_on_authenticator_codes(app: TestApp) {
+    use dxready::auth::totp;
+    add_user(&app, "admin@city.vn", Role::Admin, None, None).await;
+    let admin = signed_in(&app, "admin@city.vn").await;
+    let (status, page) = text(get(&app, &admin, "/account/totp").await).await;
+    assert_eq!(status, StatusCode::OK);
+    let start = page.find("id=\"totp-secret\">").expect("the key is shown") + 17;
+    let secret: String = page[start..].chars().take_while(|c| *c != '<').collect();
+    let now = u64::try_from(Utc::now().timestamp()).unwrap();
+    let valid: Vec<String> = [now - 30, now, now + 30]
+        .iter()
+        .map(|t| totp::code_at(&secret, *t).unwrap())
+        .collect();
+    let wrong = (0..10)
+        .map(|d| format!("{d}{}", &valid[1][1..]))
+        .find(|c| !valid.contains(c))
+        .unwrap();
+    let token = csrf(&app, &admin, "/account/totp").await;
+    let res = post_form(
+        &app,
+        &admin,
+        "/account/totp",
+        &[("code", &wrong), ("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = post_form(
+        &app,
+        &admin,
+        "/account/totp",
+        &[("code", &valid[1]), ("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    assert_eq!(
+        sign_in_with_code(&app, &browser(), "").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let next = totp::code_at(&secret, now + 30).unwrap();
+    assert_eq!(
+        sign_in_with_code(&app, &browser(), &next).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        sign_in_with_code(&app, &browser(), &next).await,
+        StatusCode::UNAUTHORIZED,
+        "a code works once"
+    );
+    assert!(
+        audit_actions(&app)
+            .await
+            .iter()
+            .any(|a| a == "second_factor_on")
+    );
+    let _ = app.stop().await;
+}
+db_test!(an_admin_turns_on_authenticator_codes);

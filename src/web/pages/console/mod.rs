@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))
         .route(
+            "/account/totp",
+            get(account::totp_page).post(account::enable_totp),
+        )
+        .route(
             "/account/password",
             get(account::account_page).post(account::change_password),
         )
