@@ -647,6 +647,14 @@ async fn staff_get_aggregates_and_no_personal_data(app: TestApp) {
     assert!(few["overall"]["mean"].is_null());
     let bad = get(&app, &staff, "/api/v1/stats?from=22/11/2026").await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // Issue 15, finding 6: a rejection by the framework (a duplicate field) is JSON too.
+    let duplicate = get(&app, &staff, "/api/v1/stats?province=ha-noi&province=hue").await;
+    assert_eq!(duplicate.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = duplicate.json().await.expect("a JSON error");
+    assert!(
+        body["error"].as_str().is_some_and(|e| e.contains("duplicate")),
+        "{body}"
+    );
     let _ = app.stop().await;
 }
 db_test!(staff_get_aggregates_and_no_personal_data);
