@@ -652,7 +652,9 @@ async fn staff_get_aggregates_and_no_personal_data(app: TestApp) {
     assert_eq!(duplicate.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = duplicate.json().await.expect("a JSON error");
     assert!(
-        body["error"].as_str().is_some_and(|e| e.contains("duplicate")),
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("duplicate")),
         "{body}"
     );
     let _ = app.stop().await;
