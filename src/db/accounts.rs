@@ -141,8 +141,8 @@ pub async fn create_account(
         .ok_or(Error::NotFound)
 }
 
-/// Creates the account or, when the e-mail exists, sets its role, scope and password and
-/// enables it (`dxready user add`). Returns the account and whether it was created.
+/// Creates the account or, when the e-mail exists, sets its role, scope and password, turns
+/// its second factor off and enables it (`dxready user add`). Returns the account and whether it was created.
 pub async fn upsert_account(
     db: &DatabaseConnection,
     fields: &AccountFields,
@@ -159,10 +159,20 @@ pub async fn upsert_account(
                     Expr::value(fields.province.clone()),
                 )
                 .col_expr(app_user::Column::PasswordHash, Expr::value(password_hash))
-                // A new password ends the sessions made with the old one.
+                // A new password ends the sessions made with the old one. It is also how an
+                // operator lets back in someone who lost their authenticator: the second
+                // factor is turned off, for its owner to turn on again.
                 .col_expr(
                     app_user::Column::SessionSecret,
                     Expr::value(super::tokens::new_token()),
+                )
+                .col_expr(
+                    app_user::Column::TotpSecret,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    app_user::Column::TotpLastStep,
+                    Expr::value(Option::<i64>::None),
                 )
                 .col_expr(app_user::Column::Disabled, Expr::value(false))
                 .col_expr(app_user::Column::UpdatedAt, Expr::value(Utc::now()))

@@ -1700,6 +1700,23 @@ async fn an_admin_turns_on_authenticator_codes(app: TestApp) {
             .iter()
             .any(|a| a == "second_factor_on")
     );
+
+    // Lost the phone: the operator sets a new password at the command line
+    // (`dxready user add`), which turns the second factor off.
+    let hash = dxready::auth::password::hash("a new phrase for me".into())
+        .await
+        .unwrap();
+    let fields = AccountFields {
+        email: "admin@city.vn".into(),
+        role: Role::Admin,
+        agency_id: None,
+        province: None,
+    };
+    dxready::db::accounts::upsert_account(&app.state.db, &fields, &hash)
+        .await
+        .unwrap();
+    let res = sign_in(&app, &browser(), "admin@city.vn", "a new phrase for me").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let _ = app.stop().await;
 }
 db_test!(an_admin_turns_on_authenticator_codes);
