@@ -6,15 +6,27 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-#[derive(Debug, Clone, Args)]
+// URLs that may carry passwords: `hide_env_values` keeps their values out of `--help`, and the
+// `Debug` impls below redact them, so neither a help screen nor a logged setting shows them.
+
+#[derive(Clone, Args)]
 pub struct DatabaseSettings {
     /// SQLite (embedded default) or `postgres://…`.
     #[arg(
         long,
         env = "DXREADY_DATABASE_URL",
+        hide_env_values = true,
         default_value = "sqlite://dxready.db?mode=rwc"
     )]
     pub database_url: String,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("database_url", &redact(&self.database_url))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -24,7 +36,7 @@ pub struct QuestionnaireSettings {
     pub questionnaires: PathBuf,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct ServeSettings {
     /// Listen address.
     #[arg(long, env = "DXREADY_ADDR", default_value = "127.0.0.1:8080")]
@@ -42,7 +54,7 @@ pub struct ServeSettings {
 
     /// `smtp://host:port`, `smtps://user:pass@host` (add `?tls=starttls` for STARTTLS);
     /// unset means e-mails are written as `.eml` files into the mail directory.
-    #[arg(long, env = "DXREADY_SMTP_URL")]
+    #[arg(long, env = "DXREADY_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
     /// Where `.eml` files go when no SMTP server is set.
@@ -70,6 +82,22 @@ pub struct ServeSettings {
     /// Optional separate address for Prometheus metrics; when unset `/metrics` requires an admin.
     #[arg(long, env = "DXREADY_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
+}
+
+impl std::fmt::Debug for ServeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeSettings")
+            .field("addr", &self.addr)
+            .field("database", &self.database)
+            .field("questionnaires", &self.questionnaires)
+            .field("base_url", &self.base_url)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact))
+            .field("mail_dir", &self.mail_dir)
+            .field("mail_from", &self.mail_from)
+            .field("submit_rate", &self.submit_rate)
+            .field("metrics_addr", &self.metrics_addr)
+            .finish()
+    }
 }
 
 impl ServeSettings {
@@ -135,19 +163,53 @@ impl IpRange {
     }
 }
 
-/// A database URL without its password, for messages.
+/// A database or SMTP URL without its credentials (user info, or a `password` in the query),
+/// for messages and logs.
 pub fn redact(url: &str) -> String {
+    let url = match url.split_once('?') {
+        Some((base, query)) => {
+            let kept: Vec<&str> = query
+                .split('&')
+                .map(|pair| {
+                    let key = pair.split('=').next().unwrap_or_default();
+                    if key.to_ascii_lowercase().contains("pass") {
+                        "…"
+                    } else {
+                        pair
+                    }
+                })
+                .collect();
+            format!("{base}?{}", kept.join("&"))
+        }
+        None => url.to_string(),
+    };
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             format!("{}://…@{}", &url[..scheme], &url[at + 1..])
         }
-        _ => url.to_string(),
+        _ => url,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::IpRange;
+    use super::{IpRange, redact};
+
+    #[test]
+    fn redact_drops_user_info_and_query_passwords() {
+        assert_eq!(
+            redact("postgres://u:secret@db:5432/x"),
+            "postgres://…@db:5432/x"
+        );
+        assert_eq!(
+            redact("postgres://db/x?user=u&password=secret&sslmode=require"),
+            "postgres://db/x?user=u&…&sslmode=require"
+        );
+        assert_eq!(
+            redact("sqlite://dxready.db?mode=rwc"),
+            "sqlite://dxready.db?mode=rwc"
+        );
+    }
 
     #[test]
     fn ranges_contain_their_addresses_only() {

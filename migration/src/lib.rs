@@ -8,6 +8,9 @@ mod m20261122_000001_responses;
 mod m20261122_000002_accounts;
 mod m20261122_000003_outbox;
 mod m20261122_000004_questionnaire_source;
+mod m20261204_100001_secrets_at_rest;
+mod m20261204_100002_first_password_change;
+mod m20261204_100003_totp;
 mod m20261204_200001_app_secret;
 mod m20261204_200002_submit_limit;
 mod m20261204_300001_reassessment;
@@ -22,6 +25,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_accounts::Migration),
             Box::new(m20261122_000003_outbox::Migration),
             Box::new(m20261122_000004_questionnaire_source::Migration),
+            Box::new(m20261204_100001_secrets_at_rest::Migration),
+            Box::new(m20261204_100002_first_password_change::Migration),
+            Box::new(m20261204_100003_totp::Migration),
             Box::new(m20261204_200001_app_secret::Migration),
             Box::new(m20261204_200002_submit_limit::Migration),
             Box::new(m20261204_300001_reassessment::Migration),

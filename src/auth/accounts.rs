@@ -40,8 +40,12 @@ pub fn check_email(email: &str) -> Result<String, InputError> {
 }
 
 pub fn check_password(password: &str) -> Result<(), InputError> {
-    super::password::check_new(password).map_err(|_| {
-        refuse(
+    super::password::check_new(password).map_err(|weakness| match weakness {
+        super::password::Weakness::Common => refuse(
+            "Mật khẩu này quá phổ biến, ai cũng đoán được. Hãy chọn một câu dài của riêng bạn.",
+            "This password is one of the most common, the first anyone would guess. Choose a phrase of your own.",
+        ),
+        _ => refuse(
             format!(
                 "Mật khẩu phải có từ {} ký tự (tối đa {} byte)",
                 super::password::MIN_LENGTH,
@@ -218,10 +222,13 @@ pub fn agency_fields(
         ));
     }
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.is_empty()
+        || name.chars().count() > 200
+        || crate::domain::answers::has_hidden_or_control(name)
+    {
         return Err(refuse(
-            "Nhập tên đơn vị (tối đa 200 ký tự)",
-            "Enter the agency's name (at most 200 characters)",
+            "Nhập tên đơn vị (tối đa 200 ký tự, không có ký tự ẩn)",
+            "Enter the agency's name (at most 200 characters, no hidden characters)",
         ));
     }
     if provinces.is_empty() {

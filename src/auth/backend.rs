@@ -19,6 +19,19 @@ pub const IDLE_TIMEOUT: time::Duration = time::Duration::minutes(30);
 /// …and this long after sign-in, however busy.
 pub const ABSOLUTE_TIMEOUT: chrono::Duration = chrono::Duration::hours(12);
 pub const SESSION_COOKIE: &str = "dxready_session";
+/// The name under https: browsers take a `__Host-` cookie only when it is `Secure`, has
+/// `Path=/` and no `Domain`, so neither a sibling subdomain nor plain http can plant or
+/// overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-dxready_session";
+
+/// The session cookie's name for a site served over https or not.
+pub fn session_cookie(https: bool) -> &'static str {
+    if https {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 impl AuthUser for Account {
     type Id = i64;
@@ -27,9 +40,10 @@ impl AuthUser for Account {
         self.id
     }
 
-    /// The password hash: changing the password ends every other session at its next request.
+    /// The account's session secret, not its password hash (sessions are stored): the secret
+    /// is replaced with the password, so a change ends every other session at its next request.
     fn session_auth_hash(&self) -> &[u8] {
-        self.password_hash.as_bytes()
+        self.session_secret.as_bytes()
     }
 }
 
@@ -49,6 +63,8 @@ impl Backend {
 pub struct Credentials {
     pub email: String,
     pub password: String,
+    /// The authenticator code, asked of accounts that turned the second factor on.
+    pub code: String,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -56,6 +72,7 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("email", &self.email)
             .field("password", &"…")
+            .field("code", &"…")
             .finish()
     }
 }
@@ -104,7 +121,7 @@ pub type AuthSession = axum_login::AuthSession<Backend>;
 /// stored, so anonymous visitors cost nothing).
 pub fn layer(db: DatabaseConnection, https: bool) -> AuthManagerLayer<Backend, SeaOrmStore> {
     let sessions = SessionManagerLayer::new(SeaOrmStore::new(db.clone()))
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie(https))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(https)

@@ -9,6 +9,7 @@ pub mod password;
 pub mod session_store;
 pub mod sign_in;
 pub mod throttle;
+pub mod totp;
 
 pub use crate::domain::Role;
 pub use backend::{AuthSession, Backend, Credentials, layer};
@@ -19,4 +20,6 @@ pub mod session_keys {
     pub const USER_ID: &str = "dxready.user_id";
     /// Unix seconds of the sign-in, for the absolute lifetime.
     pub const SIGNED_IN_AT: &str = "dxready.signed_in_at";
+    /// A TOTP secret shown on the account page, not yet confirmed with a code.
+    pub const TOTP_PENDING: &str = "dxready.totp_pending";
 }

@@ -1,6 +1,7 @@
 //! A tower-sessions 0.14 store over sea-orm, so sessions live in the database and every app
 //! instance sees the same ones. The signed-in account's id is copied into its own column so
-//! that "sign out everywhere" is one DELETE.
+//! that "sign out everywhere" is one DELETE. Rows are keyed by the SHA-256 of the session id,
+//! so whoever reads the table cannot take over a live session.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -41,11 +42,19 @@ fn to_time(t: DateTime<Utc>) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// The stored key of a session. The id is a 128-bit random value, so a plain hash will do;
+/// it is cut to 128 bits to fit the column (`varchar(32)`), still out of reach of guessing.
+fn stored_id(id: &Id) -> String {
+    let mut hash = crate::db::tokens::hash_token(&id.to_string());
+    hash.truncate(32);
+    hash
+}
+
 fn row(record: &Record) -> session_store::Result<SessionRow> {
     let data = serde_json::to_string(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
     Ok(SessionRow {
-        id: record.id.to_string(),
+        id: stored_id(&record.id),
         data,
         expiry_date: to_chrono(record.expiry_date),
         user_id: record
@@ -82,7 +91,7 @@ impl SessionStore for SeaOrmStore {
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
-        let Some(found) = sessions::load_active(&self.db, &session_id.to_string(), Utc::now())
+        let Some(found) = sessions::load_active(&self.db, &stored_id(session_id), Utc::now())
             .await
             .map_err(backend)?
         else {
@@ -98,7 +107,7 @@ impl SessionStore for SeaOrmStore {
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
-        sessions::delete(&self.db, &session_id.to_string())
+        sessions::delete(&self.db, &stored_id(session_id))
             .await
             .map_err(backend)
     }

@@ -6,7 +6,7 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use super::backend::{AuthSession, Credentials};
-use super::throttle::{self, Keys};
+use super::throttle::{self, Admission, Keys};
 use super::{accounts, session_keys};
 use crate::db::accounts::Account;
 use crate::db::audit::{self, Event, action};
@@ -24,7 +24,7 @@ fn addr_text(addr: Option<IpAddr>) -> Option<String> {
     addr.map(|a| a.to_string())
 }
 
-/// Checks the throttle, then the password; on success starts a fresh session (new id, so a
+/// Counts the attempt in the throttle, then checks the password; on success starts a fresh session (new id, so a
 /// planted cookie is worthless) holding the account.
 pub async fn sign_in(
     db: &DatabaseConnection,
@@ -41,7 +41,7 @@ pub async fn sign_in(
         "(not an e-mail)".to_string()
     };
     let keys = Keys::new(addr, &email);
-    if throttle::locked_until(db, &keys).await?.is_some() {
+    let Admission::Admitted { delay } = throttle::admit(db, &keys).await? else {
         audit::record(
             db,
             Event {
@@ -53,8 +53,15 @@ pub async fn sign_in(
         )
         .await?;
         return Ok(Outcome::Locked);
-    }
-    let Some(account) = auth.authenticate(creds).await? else {
+    };
+    tokio::time::sleep(delay).await;
+    let code = creds.code.clone();
+    let account = auth.authenticate(creds).await?;
+    let account = match account {
+        Some(account) if second_factor_holds(db, &account, &code).await? => Some(account),
+        _ => None,
+    };
+    let Some(account) = account else {
         let delay = throttle::failed(db, &keys).await?;
         audit::record(
             db,
@@ -83,6 +90,52 @@ pub async fn sign_in(
     )
     .await?;
     Ok(Outcome::SignedIn(account))
+}
+
+/// Whether the account's second factor, if it has one, is satisfied by `code`: a code of the
+/// current step (or one either side) not used before. A wrong or missing code is refused like a
+/// wrong password, so the answer does not tell that the password was right.
+async fn second_factor_holds(
+    db: &DatabaseConnection,
+    account: &Account,
+    code: &str,
+) -> anyhow::Result<bool> {
+    let Some(secret) = &account.totp_secret else {
+        return Ok(true);
+    };
+    let now = u64::try_from(Utc::now().timestamp()).unwrap_or_default();
+    match super::totp::matching_step(secret, code, now) {
+        Some(step) => Ok(crate::db::accounts::use_totp_step(db, account.id, step).await?),
+        None => Ok(false),
+    }
+}
+
+/// Turns the second factor on for the signed-in account once `code` proves the authenticator
+/// holds `secret`. Returns whether it did.
+pub async fn enable_second_factor(
+    db: &DatabaseConnection,
+    account: &Account,
+    secret: &str,
+    code: &str,
+    addr: Option<IpAddr>,
+) -> anyhow::Result<bool> {
+    let now = u64::try_from(Utc::now().timestamp()).unwrap_or_default();
+    let Some(step) = super::totp::matching_step(secret, code, now) else {
+        return Ok(false);
+    };
+    crate::db::accounts::enable_totp(db, account.id, secret, step).await?;
+    audit::record(
+        db,
+        Event {
+            user_id: Some(account.id),
+            actor: account.email.clone(),
+            action: action::SECOND_FACTOR_ON,
+            client_addr: addr_text(addr),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(true)
 }
 
 /// A new session id holding `account` and the time of sign-in.
@@ -167,13 +220,19 @@ pub async fn change_password(
         return Ok(PasswordChange::WrongCurrent);
     };
     let keys = Keys::new(addr, &account.email);
-    if throttle::locked_until(db, &keys).await?.is_some()
-        || !super::password::verify(current, Some(account.password_hash.clone())).await
-    {
+    let admitted = match throttle::admit(db, &keys).await? {
+        Admission::Admitted { delay } => {
+            tokio::time::sleep(delay).await;
+            super::password::verify(current, Some(account.password_hash.clone())).await
+        }
+        Admission::Refused => false,
+    };
+    if !admitted {
         let delay = throttle::failed(db, &keys).await?;
         tokio::time::sleep(delay).await;
         return Ok(PasswordChange::WrongCurrent);
     }
+    throttle::succeeded(db, &keys).await?;
     if let Err(e) = accounts::check_password(&new) {
         return Ok(PasswordChange::Unacceptable(e));
     }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 
 use super::entities::{agency, app_user, login_throttle};
@@ -18,6 +19,13 @@ pub struct Account {
     pub email: String,
     /// PHC string (Argon2id); never shown, never logged.
     pub password_hash: String,
+    /// Random, replaced whenever the password is: sessions hold this, not the password hash,
+    /// and one made before a password change no longer matches.
+    pub session_secret: String,
+    /// The password was chosen by someone else: its owner must change it before anything else.
+    pub must_change_password: bool,
+    /// The second factor's secret (base32), when it is on.
+    pub totp_secret: Option<String>,
     pub role: Role,
     pub agency_id: Option<i64>,
     /// A staff account limited to this province.
@@ -48,6 +56,9 @@ impl TryFrom<app_user::Model> for Account {
             id: row.id,
             email: row.email,
             password_hash: row.password_hash,
+            session_secret: row.session_secret,
+            must_change_password: row.must_change_password,
+            totp_secret: row.totp_secret,
             role,
             agency_id: row.agency_id,
             province: row.province,
@@ -112,6 +123,10 @@ pub async fn create_account(
     let row = app_user::ActiveModel {
         email: Set(fields.email.clone()),
         password_hash: Set(password_hash.to_string()),
+        session_secret: Set(super::tokens::new_token()),
+        must_change_password: Set(false),
+        totp_secret: Set(None),
+        totp_last_step: Set(None),
         role: Set(fields.role.as_str().into()),
         agency_id: Set(fields.agency_id),
         province: Set(fields.province.clone()),
@@ -126,8 +141,8 @@ pub async fn create_account(
         .ok_or(Error::NotFound)
 }
 
-/// Creates the account or, when the e-mail exists, sets its role, scope and password and
-/// enables it (`dxready user add`). Returns the account and whether it was created.
+/// Creates the account or, when the e-mail exists, sets its role, scope and password, turns
+/// its second factor off and enables it (`dxready user add`). Returns the account and whether it was created.
 pub async fn upsert_account(
     db: &DatabaseConnection,
     fields: &AccountFields,
@@ -144,6 +159,21 @@ pub async fn upsert_account(
                     Expr::value(fields.province.clone()),
                 )
                 .col_expr(app_user::Column::PasswordHash, Expr::value(password_hash))
+                // A new password ends the sessions made with the old one. It is also how an
+                // operator lets back in someone who lost their authenticator: the second
+                // factor is turned off, for its owner to turn on again.
+                .col_expr(
+                    app_user::Column::SessionSecret,
+                    Expr::value(super::tokens::new_token()),
+                )
+                .col_expr(
+                    app_user::Column::TotpSecret,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    app_user::Column::TotpLastStep,
+                    Expr::value(Option::<i64>::None),
+                )
                 .col_expr(app_user::Column::Disabled, Expr::value(false))
                 .col_expr(app_user::Column::UpdatedAt, Expr::value(Utc::now()))
                 .filter(app_user::Column::Id.eq(existing.id))
@@ -195,6 +225,11 @@ pub async fn set_disabled(db: &DatabaseConnection, id: i64, disabled: bool) -> R
 pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: &str) -> Result<()> {
     let updated = app_user::Entity::update_many()
         .col_expr(app_user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(
+            app_user::Column::SessionSecret,
+            Expr::value(super::tokens::new_token()),
+        )
+        .col_expr(app_user::Column::MustChangePassword, Expr::value(false))
         .col_expr(app_user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(app_user::Column::Id.eq(id))
         .exec(db)
@@ -202,6 +237,44 @@ pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: &str) -> 
     if updated.rows_affected == 0 {
         return Err(Error::NotFound);
     }
+    Ok(())
+}
+
+/// Turns the second factor on with `secret`, confirmed by a code of `step`.
+pub async fn enable_totp(db: &DatabaseConnection, id: i64, secret: &str, step: i64) -> Result<()> {
+    app_user::Entity::update_many()
+        .col_expr(app_user::Column::TotpSecret, Expr::value(Some(secret)))
+        .col_expr(app_user::Column::TotpLastStep, Expr::value(Some(step)))
+        .col_expr(app_user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(app_user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records that the code of `step` was used; `false` when that step (or a later one) already
+/// was, i.e. the code is a replay. One conditional UPDATE, so two parallel uses cannot both win.
+pub async fn use_totp_step(db: &DatabaseConnection, id: i64, step: i64) -> Result<bool> {
+    let done = app_user::Entity::update_many()
+        .col_expr(app_user::Column::TotpLastStep, Expr::value(Some(step)))
+        .filter(app_user::Column::Id.eq(id))
+        .filter(
+            app_user::Column::TotpLastStep
+                .is_null()
+                .or(app_user::Column::TotpLastStep.lt(step)),
+        )
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Marks the account's password as chosen by someone else, to be changed at next sign-in.
+pub async fn require_password_change(db: &DatabaseConnection, id: i64) -> Result<()> {
+    app_user::Entity::update_many()
+        .col_expr(app_user::Column::MustChangePassword, Expr::value(true))
+        .filter(app_user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -306,79 +379,118 @@ pub async fn upsert_agency(
     Ok((agency, !existed))
 }
 
-/// How sign-in failures are counted: a window, and when a key gets locked.
+/// A counting window: what is older than `window` (since the last counted attempt) is forgotten.
 #[derive(Debug, Clone, Copy)]
-pub struct ThrottlePolicy {
-    /// Failures older than this are forgotten.
+pub struct ThrottleWindow {
     pub window: Duration,
-    /// Failures within the window that lock the key.
-    pub lock_after: i32,
-    pub lock_for: Duration,
+    /// Attempts that may be counted within the window before the key is refused. Refused
+    /// attempts are counted too but do not move the window on, so a refused key opens again
+    /// `window` after its last admitted attempt, however much it is hammered meanwhile.
+    pub limit: i32,
 }
 
-/// The time until which any of `keys` is locked, if one is.
-pub async fn locked_until(
-    db: &DatabaseConnection,
-    keys: &[String],
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>> {
-    let rows = login_throttle::Entity::find()
-        .filter(login_throttle::Column::Key.is_in(keys.iter().cloned()))
-        .filter(login_throttle::Column::LockedUntil.gt(now))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().filter_map(|r| r.locked_until).max())
-}
-
-/// Counts one failure against `key` and locks it once the policy says so. Returns the failures
-/// now counted within the window. The increment is one UPDATE, so parallel attempts all count.
-pub async fn record_failure(
-    db: &DatabaseConnection,
-    key: &str,
-    policy: ThrottlePolicy,
-    now: DateTime<Utc>,
-) -> Result<i32> {
-    login_throttle::Entity::insert(login_throttle::ActiveModel {
+fn ensure_counter(key: &str, now: DateTime<Utc>) -> login_throttle::ActiveModel {
+    login_throttle::ActiveModel {
         key: Set(key.to_string()),
         failures: Set(0),
         last_failure_at: Set(now),
         locked_until: Set(None),
-    })
-    .on_conflict(
-        OnConflict::column(login_throttle::Column::Key)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+    }
+}
+
+/// Counts one attempt against `key` in a single UPDATE (so parallel attempts, on any number of
+/// app instances sharing the database, each count) and returns the count it reached. The caller
+/// admits the attempt only when that count is within the limit: the k-th of n parallel
+/// attempts reads exactly k, so `limit` of them are admitted, no more.
+pub async fn count_attempt(
+    db: &DatabaseConnection,
+    key: &str,
+    policy: ThrottleWindow,
+    now: DateTime<Utc>,
+) -> Result<i32> {
+    login_throttle::Entity::insert(ensure_counter(key, now))
+        .on_conflict(
+            OnConflict::column(login_throttle::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     let window_start = now - policy.window;
-    let failures = Expr::case(
-        Expr::col(login_throttle::Column::LastFailureAt).lt(window_start),
-        Expr::val(1),
+    let expired = || Expr::col(login_throttle::Column::LastFailureAt).lt(window_start);
+    let count = Expr::case(expired(), Expr::val(1))
+        .finally(Expr::col(login_throttle::Column::Failures).add(1));
+    // Both right-hand sides see the row as it was before this UPDATE.
+    let last = Expr::case(
+        expired().or(Expr::col(login_throttle::Column::Failures).lt(policy.limit)),
+        Expr::value(now),
     )
-    .finally(Expr::col(login_throttle::Column::Failures).add(1));
+    .finally(Expr::col(login_throttle::Column::LastFailureAt));
+    // In one transaction the UPDATE's row lock (PostgreSQL) or write lock (SQLite) is held
+    // until the count is read back, so each attempt reads its own count, not a later one.
+    let txn = db.begin().await?;
     login_throttle::Entity::update_many()
-        .col_expr(login_throttle::Column::Failures, failures.into())
-        .col_expr(login_throttle::Column::LastFailureAt, Expr::value(now))
+        .col_expr(login_throttle::Column::Failures, count.into())
+        .col_expr(login_throttle::Column::LastFailureAt, last.into())
         .filter(login_throttle::Column::Key.eq(key))
-        .exec(db)
+        .exec(&txn)
         .await?;
     let row = login_throttle::Entity::find_by_id(key.to_string())
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or(Error::NotFound)?;
-    if row.failures >= policy.lock_after {
-        login_throttle::Entity::update_many()
-            .col_expr(
-                login_throttle::Column::LockedUntil,
-                Expr::value(Some(now + policy.lock_for)),
-            )
-            .col_expr(login_throttle::Column::Failures, Expr::value(0))
-            .filter(login_throttle::Column::Key.eq(key))
-            .exec(db)
-            .await?;
-    }
+    txn.commit().await?;
     Ok(row.failures)
+}
+
+/// Takes back one counted attempt (one that turned out to be a good sign-in).
+pub async fn uncount_attempt(db: &DatabaseConnection, key: &str) -> Result<()> {
+    login_throttle::Entity::update_many()
+        .col_expr(
+            login_throttle::Column::Failures,
+            Expr::col(login_throttle::Column::Failures).sub(1),
+        )
+        .filter(login_throttle::Column::Key.eq(key))
+        .filter(login_throttle::Column::Failures.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Failures counted against `key` within `window` of now (0 when none).
+pub async fn recent_failures(
+    db: &DatabaseConnection,
+    key: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Result<i32> {
+    let row = login_throttle::Entity::find_by_id(key.to_string())
+        .one(db)
+        .await?;
+    Ok(row
+        .filter(|r| r.last_failure_at >= now - window)
+        .map_or(0, |r| r.failures))
+}
+
+/// Counts one failure against `key` (one UPDATE, so parallel failures all count); returns the
+/// failures now counted within the window. Nothing is locked: the caller turns the count into
+/// a delay.
+pub async fn record_failure(
+    db: &DatabaseConnection,
+    key: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Result<i32> {
+    count_attempt(
+        db,
+        key,
+        ThrottleWindow {
+            window,
+            limit: i32::MAX,
+        },
+        now,
+    )
+    .await
 }
 
 /// Forgets the failures of `key` (after a successful sign-in to that account).

@@ -18,6 +18,7 @@ pub mod action {
     pub const SIGN_OUT: &str = "sign_out";
     pub const SIGN_OUT_EVERYWHERE: &str = "sign_out_everywhere";
     pub const PASSWORD_CHANGED: &str = "password_changed";
+    pub const SECOND_FACTOR_ON: &str = "second_factor_on";
     pub const ACCOUNT_CREATED: &str = "account_created";
     pub const ACCOUNT_UPDATED: &str = "account_updated";
     pub const ACCOUNT_DISABLED: &str = "account_disabled";
@@ -28,13 +29,14 @@ pub mod action {
     pub const CONSENT_WITHDRAWN: &str = "consent_withdrawn";
     pub const DATA_DELETED: &str = "data_deleted";
 
-    pub const ALL: [&str; 15] = [
+    pub const ALL: [&str; 16] = [
         SIGN_IN,
         SIGN_IN_FAILED,
         SIGN_IN_LOCKED,
         SIGN_OUT,
         SIGN_OUT_EVERYWHERE,
         PASSWORD_CHANGED,
+        SECOND_FACTOR_ON,
         ACCOUNT_CREATED,
         ACCOUNT_UPDATED,
         ACCOUNT_DISABLED,

@@ -15,11 +15,13 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::Result;
 use super::entities::outbox::{self, Column};
+use super::entities::response;
 use crate::domain::Lang;
 
 pub use outbox::Model as OutboxMessage;
@@ -286,8 +288,8 @@ pub async fn mark_retry(
     Ok(res.rows_affected == 1)
 }
 
-/// Gives up: a permanent SMTP error or the last attempt failed. The link token stays, because an
-/// admin may retry and the message is useless without its links (only hashes are kept elsewhere).
+/// Gives up: a permanent SMTP error or the last attempt failed. The link token is dropped, so
+/// failed rows do not keep working links for ever; an admin's [`retry`] issues a new one.
 pub async fn mark_failed(
     db: &DatabaseConnection,
     id: i64,
@@ -296,6 +298,7 @@ pub async fn mark_failed(
 ) -> Result<bool> {
     let res = outbox::Entity::update_many()
         .col_expr(Column::Status, Expr::value(Status::Failed.as_str()))
+        .col_expr(Column::Token, Expr::value(Option::<String>::None))
         .col_expr(
             Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
@@ -348,18 +351,46 @@ pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<OutboxMessa
 }
 
 /// Admin action: a failed message goes back to the queue with fresh attempts. Answers whether
-/// there was such a failed message.
+/// there was such a failed message. Its link token was dropped when it failed, so the response
+/// gets a new one (the old link, resume or result, ends) and the message carries that.
 pub async fn retry(db: &DatabaseConnection, id: i64) -> Result<bool> {
-    let res = outbox::Entity::update_many()
+    let txn = db.begin().await?;
+    let Some(msg) = outbox::Entity::find_by_id(id)
+        .filter(Column::Status.eq(Status::Failed.as_str()))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let token = match (Kind::parse(&msg.kind), msg.response_id, msg.token) {
+        (_, _, Some(kept)) => Some(kept),
+        (Some(kind), Some(response_id), None) => {
+            let token = super::tokens::new_token();
+            let hash = Expr::value(Some(super::tokens::hash_token(&token)));
+            let column = match kind {
+                Kind::ResumeLink => response::Column::ResumeTokenHash,
+                Kind::RoadmapReport => response::Column::ResultTokenHash,
+            };
+            response::Entity::update_many()
+                .col_expr(column, hash)
+                .filter(response::Column::Id.eq(response_id))
+                .exec(&txn)
+                .await?;
+            Some(token)
+        }
+        _ => None,
+    };
+    outbox::Entity::update_many()
         .col_expr(Column::Status, Expr::value(Status::Pending.as_str()))
         .col_expr(Column::Attempts, Expr::value(0))
         .col_expr(Column::NextAttemptAt, Expr::value(Utc::now()))
         .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(Column::Token, Expr::value(token))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.eq(Status::Failed.as_str()))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(res.rows_affected == 1)
+    txn.commit().await?;
+    Ok(true)
 }
 
 /// Messages waiting to go out (pending or being sent), for metrics and health.
@@ -450,7 +481,15 @@ mod tests {
         let retried = claim(&db, "c", 10, lease).await.unwrap();
         assert_eq!(retried.len(), 1);
         assert_eq!(retried[0].attempts, 1);
-        assert_eq!(retried[0].token.as_deref(), Some("token3"));
+        assert_eq!(
+            find(&db, b[1].id).await.unwrap().unwrap().token,
+            None,
+            "a failed row keeps no link token"
+        );
+        assert_eq!(
+            retried[0].token, None,
+            "no response to issue a new link for"
+        );
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QuerySelect, QueryTrait, TransactionTrait,
@@ -162,6 +162,8 @@ pub async fn create_draft(
     let id = super::new_response_id();
     let token = new_token();
     let now = Utc::now();
+    // A new draft is the moment to drop abandoned ones; no background task needed.
+    purge_stale_drafts(db, now).await?;
     let row = response::ActiveModel {
         id: Set(id),
         questionnaire_id: Set(def.id.clone()),
@@ -204,9 +206,51 @@ pub async fn create_draft(
     Ok((id, token))
 }
 
+/// Gives draft `id` a new resume token and ends the old one; returns the new one. Used when a
+/// draft is picked up from its link, so whoever held the link before (a link sent to someone
+/// else's address, say) cannot read what is typed after.
+pub async fn renew_resume_token(db: &DatabaseConnection, id: Uuid) -> Result<String> {
+    let token = new_token();
+    let updated = response::Entity::update_many()
+        .col_expr(
+            response::Column::ResumeTokenHash,
+            Expr::value(Some(hash_token(&token))),
+        )
+        .filter(response::Column::Id.eq(id))
+        .filter(response::Column::Status.eq(STATUS_DRAFT))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::NotFound);
+    }
+    Ok(token)
+}
+
+/// How long a draft (and so its resume link) lives after its last save. The resume cookie
+/// lasts as long.
+pub const DRAFT_LIFETIME: chrono::Duration = chrono::Duration::days(60);
+
+/// Deletes drafts not saved for [`DRAFT_LIFETIME`], with everything hanging off them (ON
+/// DELETE CASCADE); returns how many. Submitted responses are not touched.
+pub async fn purge_stale_drafts(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64> {
+    let done = response::Entity::delete_many()
+        .filter(response::Column::Status.eq(STATUS_DRAFT))
+        .filter(response::Column::UpdatedAt.lt(now - DRAFT_LIFETIME))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// The draft or response a resume token belongs to; a draft past its lifetime is not found,
+/// whether or not it was purged yet.
 pub async fn find_by_resume_token(db: &DatabaseConnection, token: &str) -> Result<Option<Draft>> {
     let row = response::Entity::find()
         .filter(response::Column::ResumeTokenHash.eq(hash_token(token)))
+        .filter(
+            response::Column::Status
+                .ne(STATUS_DRAFT)
+                .or(response::Column::UpdatedAt.gte(Utc::now() - DRAFT_LIFETIME)),
+        )
         .one(db)
         .await?;
     match row {

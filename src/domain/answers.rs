@@ -68,6 +68,23 @@ pub struct Contact {
     pub phone: Option<String>,
 }
 
+/// Whether `c` has no place in a one-line text field: a control character (NUL among them,
+/// which PostgreSQL refuses in text) or a Unicode mark that reorders or hides text (bidi
+/// embeddings, overrides and isolates, zero-width characters), which would make a firm's name
+/// read differently on a page, in an e-mail or a PDF than it is stored.
+pub fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+        )
+}
+
+/// Whether `text` holds any character [`is_hidden_or_control`] refuses.
+pub fn has_hidden_or_control(text: &str) -> bool {
+    text.chars().any(is_hidden_or_control)
+}
+
 /// A plausible e-mail address: one `@`, no spaces or angle brackets, a dot in the domain.
 /// Delivery is the real test; this catches typos and header tricks early.
 pub fn is_plausible_email(email: &str) -> bool {
@@ -81,7 +98,7 @@ pub fn is_plausible_email(email: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !email.chars().any(|c| {
-            c.is_whitespace() || c.is_control() || "<>()[],;:\\\"@".contains(c) && c != '@'
+            c.is_whitespace() || is_hidden_or_control(c) || "<>()[],;:\\\"@".contains(c) && c != '@'
         })
         && email.matches('@').count() == 1
 }

@@ -256,6 +256,15 @@ fn check_answer(q: &Question, answer: &Answer) -> Option<FieldError> {
         (QuestionKind::Text, Answer::One(s)) => {
             if s.trim().is_empty() && q.required {
                 Some(missing_answer(q))
+            } else if s.chars().any(|c| {
+                super::answers::is_hidden_or_control(c) && !matches!(c, '\n' | '\r' | '\t')
+            }) {
+                // A free answer may run over lines; nothing else hidden.
+                Some(err(
+                    field,
+                    "Xoá các ký tự ẩn hoặc ký tự điều khiển",
+                    "Remove hidden or control characters",
+                ))
             } else {
                 (s.chars().count() > q.max_length).then(|| {
                     err(
@@ -339,6 +348,15 @@ fn validate_profile(
                 } else {
                     None
                 }
+            }
+            (ProfileKind::Text, ProfileValue::Text(v))
+                if super::answers::has_hidden_or_control(v) =>
+            {
+                Some(err(
+                    field.clone(),
+                    format!("Xoá các ký tự ẩn hoặc ký tự điều khiển: {}", f.label.vi),
+                    format!("Remove hidden or control characters: {}", f.label.en),
+                ))
             }
             (ProfileKind::Text, ProfileValue::Text(v)) => {
                 (v.chars().count() > f.max_length).then(|| {

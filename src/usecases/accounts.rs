@@ -80,6 +80,18 @@ pub async fn save_account(
             Err(e) => return Err(e.into()),
         },
     };
+    // A password an admin typed for someone else is known to the admin: its owner replaces it
+    // at first sign-in. (An operator at the server's command line is trusted with the accounts
+    // it sets up, usually its own.)
+    let account = if actor.user_id.is_some_and(|me| me != account.id) {
+        db::accounts::require_password_change(db, account.id).await?;
+        Account {
+            must_change_password: true,
+            ..account
+        }
+    } else {
+        account
+    };
     let what = if created {
         action::ACCOUNT_CREATED
     } else {

@@ -19,7 +19,7 @@ use axum::routing::Route;
 use sea_orm::DatabaseConnection;
 use tower::{Layer, Service};
 
-use crate::auth::backend::SESSION_COOKIE;
+use crate::auth::backend::session_cookie;
 use crate::config::{IpRange, ServeSettings};
 
 /// No inline script or style anywhere, no framing, forms only to ourselves.
@@ -138,7 +138,7 @@ pub async fn security_headers(
         .filter_map(|v| v.to_str().ok())
         .any(|v| {
             v.split(';')
-                .any(|c| c.trim_start().starts_with(SESSION_COOKIE))
+                .any(|c| c.trim_start().starts_with(session_cookie(https)))
         });
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
@@ -168,7 +168,24 @@ pub async fn security_headers(
                 "max-age=31536000; includeSubDomains",
             ));
     }
-    if has_session {
+    // Pages, API answers, reports and exports may show a firm's name or contact (a result page
+    // opened by its link has no session cookie): no shared or back-button cache keeps them.
+    // Only static files (styles, scripts, fonts, images) may be cached.
+    let generated = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| {
+            [
+                "text/html",
+                "application/json",
+                "application/pdf",
+                "text/csv",
+                "text/plain",
+            ]
+            .iter()
+            .any(|kind| t.starts_with(kind))
+        });
+    if has_session || generated {
         headers
             .entry(header::CACHE_CONTROL)
             .or_insert(HeaderValue::from_static("no-store"));

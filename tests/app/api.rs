@@ -187,6 +187,33 @@ async fn every_bad_field_is_named(app: TestApp) {
 }
 db_test!(every_bad_field_is_named);
 
+/// Issue 15, finding 6: NUL (which PostgreSQL refuses in text) and marks that reorder what is
+/// shown (a right-to-left override) are refused in a firm's name and contact, not stored.
+async fn hidden_and_control_characters_are_refused(app: TestApp) {
+    let def = definition(&app).await;
+    for name in [
+        "Cửa hàng\u{0}Lan",
+        "Cửa hàng \u{202E}naL",
+        "Zero\u{200B}width",
+    ] {
+        let mut b = body(&def, Pick::Varied(3));
+        b["business"]["name"] = json!(name);
+        let (status, res) = submit(&app, &b).await;
+        assert_eq!(status, 422, "{name:?}: {res}");
+        assert!(res["fields"]["business.name"].is_string(), "{res}");
+    }
+    let mut b = body(&def, Pick::Varied(3));
+    b["contact"] = json!({"email": "lan\u{202E}@example.vn"});
+    let (status, res) = submit(&app, &b).await;
+    assert_eq!(status, 422, "{res}");
+    assert!(res["fields"]["contact.email"].is_string(), "{res}");
+    // Vietnamese with its combining marks is of course fine.
+    let mut b = body(&def, Pick::Varied(3));
+    b["business"]["name"] = json!("Cơ sở Đúc đồng Ngũ Xã");
+    assert_eq!(submit(&app, &b).await.0, 201);
+}
+db_test!(hidden_and_control_characters_are_refused);
+
 async fn malformed_oversized_and_unknown_requests(app: TestApp) {
     let url = app.url(&format!("{Q}/responses"));
     let res = app
@@ -221,6 +248,17 @@ async fn malformed_oversized_and_unknown_requests(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 413);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let error: Value = res.json().await.unwrap();
+    assert!(
+        error["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{error}"
+    );
+    // Another rejection the framework makes, not the handler: the wrong method.
+    let res = reqwest::Client::new().delete(&url).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    let error: Value = res.json().await.unwrap();
+    assert!(error["error"].is_string(), "{error}");
     let res = app
         .post_json("/api/v1/questionnaires/nope/responses", &json!({}))
         .await;

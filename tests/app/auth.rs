@@ -435,7 +435,7 @@ fn browser_from(ip: Ipv4Addr) -> Client {
         .unwrap()
 }
 
-async fn repeated_failures_lock_the_address_then_the_account(app: TestApp) {
+async fn repeated_failures_lock_the_address(app: TestApp) {
     add_user(&app, "staff@city.vn", Role::Staff, None, None).await;
     let attacker = browser();
     for attempt in 1..=5 {
@@ -474,22 +474,64 @@ async fn repeated_failures_lock_the_address_then_the_account(app: TestApp) {
         StatusCode::SEE_OTHER
     );
 
-    // …but guesses spread over many addresses lock the account itself.
+    let _ = app.stop().await;
+}
+db_test!(repeated_failures_lock_the_address);
+
+/// Finding 1: the attempt is counted before the password is checked, so a burst of parallel
+/// guesses from one address gets no more than the five guesses a slow attacker gets.
+async fn a_burst_of_parallel_guesses_gets_no_more_tries(app: TestApp) {
+    add_user(&app, "staff@city.vn", Role::Staff, None, None).await;
+    let attacker = browser();
+    let token = csrf(&app, &attacker, "/login").await;
+    let mut burst = tokio::task::JoinSet::new();
+    for attempt in 0..20 {
+        let (client, url, token) = (attacker.clone(), app.url("/login"), token.clone());
+        burst.spawn(async move {
+            let password = format!("parallel guess {attempt}");
+            let form = [
+                ("email", "staff@city.vn"),
+                ("password", password.as_str()),
+                ("csrf_token", token.as_str()),
+            ];
+            client.post(url).form(&form).send().await.unwrap().status()
+        });
+    }
+    let statuses = burst.join_all().await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + refused, 20, "{statuses:?}");
+    assert_eq!(checked, 5, "only five passwords were checked: {statuses:?}");
+    let _ = app.stop().await;
+}
+db_test!(a_burst_of_parallel_guesses_gets_no_more_tries);
+
+/// Finding 5: whoever knows a staff e-mail cannot lock its owner out, however many addresses
+/// they guess from; the owner's sign-in is only delayed.
+async fn guesses_from_many_addresses_do_not_lock_the_owner_out(app: TestApp) {
+    add_user(&app, "staff@city.vn", Role::Staff, None, None).await;
+    // Ten used to lock the account for 15 minutes.
     for i in 0..10u8 {
         let client = browser_from(Ipv4Addr::new(127, 0, 1, 10 + i));
         let res = sign_in(&app, &client, "staff@city.vn", "spread guess").await;
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "guess {i}");
     }
-    let fresh = browser_from(Ipv4Addr::new(127, 0, 2, 1));
+    let owner = browser_from(Ipv4Addr::new(127, 0, 2, 1));
     assert_eq!(
-        sign_in(&app, &fresh, "staff@city.vn", PASSWORD)
+        sign_in(&app, &owner, "staff@city.vn", PASSWORD)
             .await
             .status(),
-        StatusCode::TOO_MANY_REQUESTS
+        StatusCode::SEE_OTHER
     );
     let _ = app.stop().await;
 }
-db_test!(repeated_failures_lock_the_address_then_the_account);
+db_test!(guesses_from_many_addresses_do_not_lock_the_owner_out);
 
 // ---------- who sees what ----------
 
@@ -604,6 +646,16 @@ async fn staff_get_aggregates_and_no_personal_data(app: TestApp) {
     assert!(few["overall"]["mean"].is_null());
     let bad = get(&app, &staff, "/api/v1/stats?from=22/11/2026").await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // Issue 15, finding 6: a rejection by the framework (a duplicate field) is JSON too.
+    let duplicate = get(&app, &staff, "/api/v1/stats?province=ha-noi&province=hue").await;
+    assert_eq!(duplicate.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = duplicate.json().await.expect("a JSON error");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("duplicate")),
+        "{body}"
+    );
     let _ = app.stop().await;
 }
 db_test!(staff_get_aggregates_and_no_personal_data);
@@ -860,6 +912,49 @@ async fn sign_out_everywhere_ends_every_session(app: TestApp) {
 }
 db_test!(sign_out_everywhere_ends_every_session);
 
+/// Finding 3: a reader of the session table finds neither a usable session id nor a copy of
+/// the password hash.
+async fn stored_sessions_hold_no_session_id_and_no_password_hash(app: TestApp) {
+    use dxready::db::entities::http_session;
+    use sea_orm::EntityTrait;
+    add_user(&app, "staff@city.vn", Role::Staff, None, None).await;
+    let client = browser();
+    let res = sign_in(&app, &client, "staff@city.vn", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("dxready_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let account = dxready::db::accounts::find_account_by_email(&app.state.db, "staff@city.vn")
+        .await
+        .unwrap()
+        .unwrap();
+    let hash_bytes = serde_json::to_string(account.password_hash.as_bytes()).unwrap();
+    let hash_bytes = hash_bytes.trim_start_matches('[').trim_end_matches(']');
+    let rows = http_session::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0].id, cookie, "the id is stored hashed");
+    assert!(!rows[0].data.contains(&cookie));
+    assert!(
+        !rows[0].data.contains(hash_bytes) && !rows[0].data.contains(&account.password_hash),
+        "no copy of the password hash"
+    );
+    assert_eq!(
+        get(&app, &client, "/dashboard").await.status(),
+        StatusCode::OK
+    );
+    let _ = app.stop().await;
+}
+db_test!(stored_sessions_hold_no_session_id_and_no_password_hash);
+
 async fn sessions_expire_when_idle_and_after_twelve_hours(app: TestApp) {
     use dxready::db::entities::http_session;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
@@ -1066,6 +1161,46 @@ async fn an_admin_creates_disables_and_re_roles_accounts(app: TestApp) {
     let person = browser();
     let res = sign_in(&app, &person, "new.staff@city.vn", "first password 1").await;
     assert_eq!(location(&res), "/dashboard");
+    // Finding 6: the admin chose this password, so its owner must replace it first.
+    let res = get(&app, &person, "/dashboard").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/account/password");
+    let page_token = csrf(&app, &person, "/account/password").await;
+    let common = post_form(
+        &app,
+        &person,
+        "/account/password",
+        &[
+            ("current_password", "first password 1"),
+            ("new_password", "password123"),
+            ("confirm_password", "password123"),
+            ("csrf_token", &page_token),
+        ],
+    )
+    .await;
+    assert_eq!(common.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = common.text().await.unwrap();
+    assert!(
+        page.contains("phổ biến") || page.contains("common"),
+        "a common password is refused"
+    );
+    let res = post_form(
+        &app,
+        &person,
+        "/account/password",
+        &[
+            ("current_password", "first password 1"),
+            ("new_password", "my own long phrase"),
+            ("confirm_password", "my own long phrase"),
+            ("csrf_token", &page_token),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(&app, &person, "/dashboard").await.status(),
+        StatusCode::OK
+    );
     let id = dxready::db::accounts::find_account_by_email(&app.state.db, "new.staff@city.vn")
         .await
         .unwrap()
@@ -1122,7 +1257,7 @@ async fn an_admin_creates_disables_and_re_roles_accounts(app: TestApp) {
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        sign_in(&app, &browser(), "new.staff@city.vn", "first password 1")
+        sign_in(&app, &browser(), "new.staff@city.vn", "my own long phrase")
             .await
             .status(),
         StatusCode::SEE_OTHER
@@ -1218,6 +1353,31 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
 }
 db_test!(every_response_carries_the_security_headers);
 
+/// Finding 6: pages showing a firm's name or contact are not cached, with or without a session
+/// cookie; static files still are.
+async fn result_pages_are_never_cached(app: TestApp) {
+    let (_, token) = app.submit(Lang::En, Some("owner@example.vn"), true).await;
+    let anonymous = browser();
+    for path in [
+        format!("/r/{token}"),
+        format!("/r/{token}/withdraw"),
+        format!("/r/{token}/pdf"),
+    ] {
+        let res = get(&app, &anonymous, &path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    let res = get(&app, &anonymous, "/static/style.css").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()
+            .get("cache-control")
+            .is_none_or(|v| v != "no-store")
+    );
+    let _ = app.stop().await;
+}
+db_test!(result_pages_are_never_cached);
+
 async fn https_sites_get_hsts_and_secure_cookies(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |s| {
         s.base_url = Some("https://dxready.example".into());
@@ -1256,11 +1416,10 @@ async fn https_sites_get_hsts_and_secure_cookies(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(
-        set_cookie_line(&res, "dxready_session")
-            .unwrap()
-            .contains("Secure")
-    );
+    // Finding 6: a `__Host-` cookie, which neither a subdomain nor plain http can plant.
+    let session = set_cookie_line(&res, "__Host-dxready_session").expect("__Host- prefix");
+    assert!(session.contains("Secure") && session.contains("Path=/"));
+    assert!(!session.to_ascii_lowercase().contains("domain="));
     let _ = app.stop().await;
 }
 
@@ -1399,14 +1558,25 @@ async fn admins_see_failed_mail_and_retry_it(app: TestApp) {
     use dxready::db::outbox::{self, Kind, NewMessage, Status};
     add_user(&app, "admin@city.vn", Role::Admin, None, None).await;
     add_user(&app, "staff@city.vn", Role::Staff, None, None).await;
+    // A real draft: the retry gives it a new resume link, the failed one's having been dropped.
+    let def = app
+        .state
+        .questionnaires
+        .latest()
+        .into_iter()
+        .next()
+        .unwrap();
+    let (draft, resume) = dxready::db::responses::create_draft(&app.state.db, &def, Lang::Vi, None)
+        .await
+        .unwrap();
     let id = outbox::enqueue(
         &app.state.db,
         NewMessage {
             kind: Kind::ResumeLink,
-            response_id: None,
+            response_id: Some(draft),
             recipient: "owner@example.vn".into(),
             lang: Lang::Vi,
-            token: Some("t".into()),
+            token: Some(resume),
         },
     )
     .await
@@ -1456,3 +1626,100 @@ async fn admins_see_failed_mail_and_retry_it(app: TestApp) {
     assert_ne!(msg.status, Status::Failed.as_str(), "retried");
 }
 db_test!(admins_see_failed_mail_and_retry_it);
+
+// ---------- second factor (issue 15, finding 6) ----------
+
+async fn sign_in_with_code(app: &TestApp, client: &Client, code: &str) -> StatusCode {
+    let token = csrf(app, client, "/login").await;
+    post_form(
+        app,
+        client,
+        "/login",
+        &[
+            ("email", "admin@city.vn"),
+            ("password", PASSWORD),
+            ("code", code),
+            ("csrf_token", &token),
+        ],
+    )
+    .await
+    .status()
+}
+
+/// An admin turns authenticator codes on; from then on the password alone does not sign in,
+/// and a code works once.
+async fn an_admin_turns_on_authenticator_codes(app: TestApp) {
+    use dxready::auth::totp;
+    add_user(&app, "admin@city.vn", Role::Admin, None, None).await;
+    let admin = signed_in(&app, "admin@city.vn").await;
+    let (status, page) = text(get(&app, &admin, "/account/totp").await).await;
+    assert_eq!(status, StatusCode::OK);
+    let start = page.find("id=\"totp-secret\">").expect("the key is shown") + 17;
+    let secret: String = page[start..].chars().take_while(|c| *c != '<').collect();
+    let now = u64::try_from(Utc::now().timestamp()).unwrap();
+    let valid: Vec<String> = [now - 30, now, now + 30]
+        .iter()
+        .map(|t| totp::code_at(&secret, *t).unwrap())
+        .collect();
+    let wrong = (0..10)
+        .map(|d| format!("{d}{}", &valid[1][1..]))
+        .find(|c| !valid.contains(c))
+        .unwrap();
+    let token = csrf(&app, &admin, "/account/totp").await;
+    let res = post_form(
+        &app,
+        &admin,
+        "/account/totp",
+        &[("code", &wrong), ("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = post_form(
+        &app,
+        &admin,
+        "/account/totp",
+        &[("code", &valid[1]), ("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    assert_eq!(
+        sign_in_with_code(&app, &browser(), "").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let next = totp::code_at(&secret, now + 30).unwrap();
+    assert_eq!(
+        sign_in_with_code(&app, &browser(), &next).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        sign_in_with_code(&app, &browser(), &next).await,
+        StatusCode::UNAUTHORIZED,
+        "a code works once"
+    );
+    assert!(
+        audit_actions(&app)
+            .await
+            .iter()
+            .any(|a| a == "second_factor_on")
+    );
+
+    // Lost the phone: the operator sets a new password at the command line
+    // (`dxready user add`), which turns the second factor off.
+    let hash = dxready::auth::password::hash("a new phrase for me".into())
+        .await
+        .unwrap();
+    let fields = AccountFields {
+        email: "admin@city.vn".into(),
+        role: Role::Admin,
+        agency_id: None,
+        province: None,
+    };
+    dxready::db::accounts::upsert_account(&app.state.db, &fields, &hash)
+        .await
+        .unwrap();
+    let res = sign_in(&app, &browser(), "admin@city.vn", "a new phrase for me").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let _ = app.stop().await;
+}
+db_test!(an_admin_turns_on_authenticator_codes);

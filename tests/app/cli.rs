@@ -365,3 +365,44 @@ async fn the_command_line_adds_agencies_and_users(app: TestApp) {
     let _ = app.stop().await;
 }
 db_test!(the_command_line_adds_agencies_and_users);
+
+/// Issue 15, finding 4: passwords in the database and SMTP URLs stay out of `--help` and out of
+/// the error a failed start prints.
+#[test]
+fn secrets_in_settings_are_never_printed() {
+    const DB_SECRET: &str = "db-s3cret-pw";
+    const SMTP_SECRET: &str = "smtp-s3cret-pw";
+    let with_secrets = |args: &[&str]| {
+        let out = dxready()
+            .args(args)
+            .env(
+                "DXREADY_DATABASE_URL",
+                format!("postgres://dx:{DB_SECRET}@127.0.0.1:1/dx"),
+            )
+            .env(
+                "DXREADY_SMTP_URL",
+                format!("smtps://dx:{SMTP_SECRET}@127.0.0.1:1"),
+            )
+            .output()
+            .unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    for args in [
+        &["serve", "--help"][..],
+        &["migrate", "--help"],
+        &["seed-demo", "--help"],
+        &["serve"],
+        &["migrate"],
+    ] {
+        let printed = with_secrets(args);
+        assert!(
+            !printed.contains(DB_SECRET) && !printed.contains(SMTP_SECRET),
+            "dxready {args:?} printed a secret:\n{printed}"
+        );
+    }
+    assert!(with_secrets(&["serve", "--help"]).contains("DXREADY_SMTP_URL"));
+}

@@ -288,13 +288,14 @@ async fn a_permanent_rejection_fails_at_once(backend: Backend) {
     };
     let sink = app.sink();
     sink.refuse_everything();
-    let (id, _) = app.submit(Lang::En, Some("nobody@example.vn"), true).await;
+    let (id, result_token) = app.submit(Lang::En, Some("nobody@example.vn"), true).await;
     let rows = app
         .wait_for(Duration::from_secs(20), "failed", |rows| {
             rows.len() == 1 && rows[0].status == "failed"
         })
         .await;
     assert_eq!(rows[0].attempts, 1, "no retry after a 5xx");
+    assert_eq!(rows[0].token, None, "a failed row keeps no working link");
     let error = rows[0].last_error.clone().unwrap();
     assert!(error.contains("550"), "{error}");
     assert_eq!(rows[0].response_id, Some(id));
@@ -304,7 +305,14 @@ async fn a_permanent_rejection_fails_at_once(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(failed.len(), 1);
+    let old_link = format!("/r/{result_token}");
+    assert_eq!(app.get(&old_link).await.status(), 200);
     assert!(outbox::retry(&app.state.db, rows[0].id).await.unwrap());
+    assert_eq!(
+        app.get(&old_link).await.status(),
+        404,
+        "the retried message carries a new link; the old one ends"
+    );
     let row = outbox::find(&app.state.db, rows[0].id)
         .await
         .unwrap()

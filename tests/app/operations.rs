@@ -573,12 +573,16 @@ async fn copy_into_first_schema(backend: Backend, from_url: &str, old: &Database
                     .await
                     .unwrap();
                 }
-                // Only tables with a serial id have a sequence to move past the copied rows
-                // (asking max() of a uuid id would not even parse).
+                // Only tables with a serial `id` have a sequence to move past the copied rows (some
+                // tables have no `id`, and max() of a uuid id would not even parse).
                 let sequence = old
                     .query_one_raw(Statement::from_string(
                         old.get_database_backend(),
-                        format!("SELECT pg_get_serial_sequence('{table}', 'id') AS s"),
+                        format!(
+                            "SELECT pg_get_serial_sequence('{table}', column_name) AS s \
+                             FROM information_schema.columns \
+                             WHERE table_name = '{table}' AND column_name = 'id'"
+                        ),
                     ))
                     .await
                     .unwrap()

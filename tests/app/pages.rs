@@ -749,3 +749,153 @@ async fn a_re_assessment_links_to_the_earlier_result_and_shows_progress(app: Tes
     );
 }
 db_test!(a_re_assessment_links_to_the_earlier_result_and_shows_progress);
+
+// ---------- resume links (issue 15, finding 2) ----------
+
+/// Starts a draft in `client` and saves it for later with `email` on the contact step; returns
+/// where the save led (`/s/…/saved`, with `?sent=1` when an e-mail was queued).
+async fn save_for_later(app: &TestApp, client: &Client, email: &str) -> String {
+    let (status, _, _) =
+        post_form(app, client, "/s/dxready-sme", "/s/dxready-sme/start", &[]).await;
+    assert_eq!(status, 303);
+    save_again(app, client, email).await
+}
+
+async fn save_again(app: &TestApp, client: &Client, email: &str) -> String {
+    let step = "/s/dxready-sme/step/contact";
+    let fields = vec![
+        ("email".to_string(), email.to_string()),
+        ("action".to_string(), "save".to_string()),
+    ];
+    let (status, location, body) = post_form(app, client, step, step, &fields).await;
+    assert_eq!(status, 303, "{body}");
+    location.unwrap()
+}
+
+async fn resume_mails(app: &TestApp) -> usize {
+    app.messages()
+        .await
+        .iter()
+        .filter(|m| m.kind == "resume_link")
+        .count()
+}
+
+fn client_from(last: u8) -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new(
+            127, 0, 3, last,
+        )))
+        .build()
+        .unwrap()
+}
+
+async fn resume_emails_are_limited_per_draft_address_and_client(app: TestApp) {
+    let app = &app;
+    // One draft saved five times: one e-mail.
+    let client = client_from(1);
+    assert!(
+        save_for_later(app, &client, "owner@example.vn")
+            .await
+            .ends_with("?sent=1")
+    );
+    for _ in 0..4 {
+        let again = save_again(app, &client, "owner@example.vn").await;
+        assert!(!again.ends_with("?sent=1"), "no second e-mail: {again}");
+    }
+    assert_eq!(resume_mails(app).await, 1);
+    // New drafts to the same address: three a day, whoever starts them.
+    for i in 0..3u8 {
+        save_for_later(app, &client_from(10 + i), "owner@example.vn").await;
+    }
+    assert_eq!(resume_mails(app).await, 3);
+    // One client, many addresses: ten an hour.
+    let sender = client_from(20);
+    for i in 0..11 {
+        save_for_later(app, &sender, &format!("person{i}@example.vn")).await;
+    }
+    assert_eq!(resume_mails(app).await, 3 + 10);
+}
+db_test!(resume_emails_are_limited_per_draft_address_and_client);
+
+/// Someone starts a draft and has its resume link sent to a victim's address. Once the victim
+/// picks the draft up from that link, neither the starter's cookie nor the link reads what the
+/// victim types.
+async fn a_resume_link_sent_to_someone_else_cannot_be_used_to_read_their_answers(app: TestApp) {
+    let attacker = browser();
+    let saved = save_for_later(&app, &attacker, "victim@example.vn").await;
+    let (_, page) = get_page(&app, &attacker, &saved).await;
+    let start = page.find("/s/resume/").expect("resume link shown");
+    let link: String = page[start..]
+        .chars()
+        .take_while(|c| *c != '<' && *c != '"')
+        .collect();
+
+    let victim = browser();
+    let res = victim.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let step = "/s/dxready-sme/step/business";
+    let mut fields = business_fields();
+    fields[0].1 = "Xưởng may Bí Mật".into();
+    let (status, _, _) = post_form(&app, &victim, step, step, &fields).await;
+    assert_eq!(status, 303);
+    let (_, mine) = get_page(&app, &victim, step).await;
+    assert!(mine.contains("Xưởng may Bí Mật"), "the victim continues");
+
+    let res = attacker.get(app.url(step)).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        303,
+        "the starter's cookie no longer finds the draft"
+    );
+    assert!(!res.text().await.unwrap().contains("Bí Mật"));
+    let res = attacker.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 404, "the link's token has ended");
+}
+db_test!(a_resume_link_sent_to_someone_else_cannot_be_used_to_read_their_answers);
+
+/// Issue 15, finding 6: a draft left alone past its lifetime cannot be resumed, and the next
+/// new draft purges it.
+async fn abandoned_drafts_expire_and_are_purged(app: TestApp) {
+    use dxready::db::entities::response;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let client = browser();
+    let saved = save_for_later(&app, &client, "owner@example.vn").await;
+    let (_, page) = get_page(&app, &client, &saved).await;
+    let start = page.find("/s/resume/").expect("resume link shown");
+    let link: String = page[start..]
+        .chars()
+        .take_while(|c| *c != '<' && *c != '"')
+        .collect();
+    let stale =
+        chrono::Utc::now() - dxready::db::responses::DRAFT_LIFETIME - chrono::Duration::days(1);
+    response::Entity::update_many()
+        .col_expr(response::Column::UpdatedAt, Expr::value(stale))
+        .filter(response::Column::Status.eq("draft"))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let res = browser().get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 404, "the link has expired");
+    let res = client
+        .get(app.url("/s/dxready-sme/step/business"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "the cookie no longer finds it");
+    // Someone starts a new draft: the old one is gone from the database.
+    let (status, _, _) = post_form(
+        &app,
+        &browser(),
+        "/s/dxready-sme",
+        "/s/dxready-sme/start",
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let drafts = response::Entity::find().all(&app.state.db).await.unwrap();
+    assert_eq!(drafts.len(), 1, "only the new draft is left");
+    assert!(drafts[0].updated_at > stale);
+}
+db_test!(abandoned_drafts_expire_and_are_purged);

@@ -8,6 +8,9 @@ pub mod stats;
 
 use axum::Json;
 use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -41,5 +44,43 @@ pub fn routes_and_doc(settings: &ServeSettings) -> (Router<AppState>, utoipa::op
 pub fn router(settings: &ServeSettings) -> Router<AppState> {
     let (router, doc) = routes_and_doc(settings);
     let doc = serde_json::to_value(&doc).unwrap_or_default();
-    router.route("/openapi.json", get(move || async move { Json(doc) }))
+    router
+        .route("/openapi.json", get(move || async move { Json(doc) }))
+        .layer(axum::middleware::map_response(framework_errors_as_json))
+}
+
+/// Rejections that axum and tower answer before a handler runs (413 body too large, 405, a
+/// bad extractor) are plain text; an API client gets every error as `{"error": …}`, like the
+/// handlers' own.
+async fn framework_errors_as_json(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // These bodies are short messages written by the framework.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let error = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("request refused")
+            .to_lowercase()
+    } else {
+        text
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::json!({ "error": error }).to_string();
+    Response::from_parts(parts, Body::from(body))
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{Console, error_summary, home_for};
 use crate::auth::sign_in::{self, Outcome, PasswordChange};
-use crate::auth::{AuthSession, Credentials};
+use crate::auth::{AuthSession, Credentials, session_keys};
 use crate::domain::Lang;
 use crate::web::lang::PageLang;
 use crate::web::security::ClientAddr;
@@ -29,6 +29,9 @@ pub struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// The authenticator code, for accounts that turned the second factor on.
+    #[serde(default)]
+    code: String,
     #[serde(default)]
     next: String,
     #[serde(default)]
@@ -64,6 +67,7 @@ pub async fn login(
     let creds = Credentials {
         email: email.clone(),
         password: form.password,
+        code: form.code,
     };
     let outcome = sign_in::sign_in(&state.db, &mut auth, creds, addr).await?;
     let (status, message) = match outcome {
@@ -132,6 +136,10 @@ fn login_page(
                 label for="password" { (t(lang, "Mật khẩu", "Password")) }
                 input #password type="password" name="password" autocomplete="current-password" maxlength="256" required;
             }
+            div.field {
+                label for="code" { (t(lang, "Mã xác thực (nếu bạn đã bật)", "Authenticator code (if you turned it on)")) }
+                input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8";
+            }
             button.button type="submit" { (t(lang, "Đăng nhập", "Sign in")) }
         }
     };
@@ -187,12 +195,19 @@ pub async fn account_page(
     let sessions =
         crate::db::sessions::count_for_user(&state.db, console.account().id, chrono::Utc::now())
             .await?;
-    let notice = query.changed.is_some().then(|| {
-        console.t(
+    let notice = if query.changed.is_some() {
+        Some(console.t(
             "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.",
             "Your password has been changed. Your other sessions have ended.",
-        )
-    });
+        ))
+    } else if console.account().must_change_password {
+        Some(console.t(
+            "Mật khẩu này do người khác đặt. Hãy chọn mật khẩu của riêng bạn để tiếp tục.",
+            "This password was chosen by someone else. Choose your own to go on.",
+        ))
+    } else {
+        None
+    };
     Ok(account_view(
         &console,
         StatusCode::OK,
@@ -305,6 +320,12 @@ fn account_view(
             }
             button.button type="submit" { (t(lang, "Đổi mật khẩu", "Change password")) }
         }
+        h2 { (t(lang, "Mã xác thực hai lớp", "Two-step sign-in")) }
+        @if console.account().totp_secret.is_some() {
+            p { (t(lang, "Đã bật: mỗi lần đăng nhập cần mã từ ứng dụng xác thực.", "On: every sign-in asks for a code from your authenticator app.")) }
+        } @else {
+            p { (t(lang, "Khuyến nghị cho tài khoản quản trị.", "Recommended for admin accounts.")) " " a href="/account/totp" { (t(lang, "Bật mã xác thực", "Turn on authenticator codes")) } }
+        }
         h2 { (t(lang, "Đăng xuất khỏi mọi thiết bị", "Sign out everywhere")) }
         p { (t(lang, "Số phiên đang mở: ", "Open sessions: ")) (sessions) }
         p { (t(lang,
@@ -316,4 +337,117 @@ fn account_view(
         }
     };
     console.page_with_status(status, t(lang, "Tài khoản", "Account"), content)
+}
+
+/// `GET /account/totp`: a new secret to add to an authenticator app, kept in the session
+/// until a code confirms it.
+pub async fn totp_page(console: Console) -> AppResult<Response> {
+    if console.account().totp_secret.is_some() {
+        return Ok(Redirect::to("/account/password").into_response());
+    }
+    // The same key on a reload, so one already added to the app still matches.
+    let pending = console
+        .user
+        .auth
+        .session
+        .get::<String>(session_keys::TOTP_PENDING)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let secret = match pending {
+        Some(secret) => secret,
+        None => {
+            let secret = crate::auth::totp::new_secret();
+            console
+                .user
+                .auth
+                .session
+                .insert(session_keys::TOTP_PENDING, &secret)
+                .await
+                .map_err(anyhow::Error::from)?;
+            secret
+        }
+    };
+    Ok(totp_view(&console, StatusCode::OK, &secret, &[]))
+}
+
+#[derive(Deserialize)]
+pub struct TotpForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `POST /account/totp`: turns the second factor on when the code matches the pending secret.
+pub async fn enable_totp(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<TotpForm>,
+) -> AppResult<Response> {
+    console.verify_csrf(&form.csrf_token)?;
+    let Some(secret) = console
+        .user
+        .auth
+        .session
+        .get::<String>(session_keys::TOTP_PENDING)
+        .await
+        .map_err(anyhow::Error::from)?
+    else {
+        return Ok(Redirect::to("/account/totp").into_response());
+    };
+    if sign_in::enable_second_factor(
+        &state.db,
+        console.account(),
+        &secret,
+        &form.code,
+        console.addr.0,
+    )
+    .await?
+    {
+        console
+            .user
+            .auth
+            .session
+            .remove::<String>(session_keys::TOTP_PENDING)
+            .await
+            .map_err(anyhow::Error::from)?;
+        return Ok(Redirect::to("/account/password").into_response());
+    }
+    let problem = console
+        .t(
+            "Mã không đúng. Nhập mã đang hiện trong ứng dụng xác thực.",
+            "That code is not right. Enter the code your authenticator app shows now.",
+        )
+        .to_string();
+    Ok(totp_view(
+        &console,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &secret,
+        &[problem],
+    ))
+}
+
+fn totp_view(console: &Console, status: StatusCode, secret: &str, problems: &[String]) -> Response {
+    let lang = console.lang;
+    let uri = crate::auth::totp::otpauth_uri(secret, &console.account().email);
+    let content: Markup = html! {
+        h1 { (t(lang, "Bật mã xác thực hai lớp", "Turn on two-step sign-in")) }
+        (error_summary(lang, problems))
+        p { (t(lang, "Thêm khoá này vào ứng dụng xác thực (Google Authenticator, Microsoft Authenticator, …), rồi nhập mã 6 số mà ứng dụng hiện ra.", "Add this key to an authenticator app (Google Authenticator, Microsoft Authenticator, …), then enter the 6-digit code it shows.")) }
+        p { (t(lang, "Khoá: ", "Key: ")) code #totp-secret { (secret) } }
+        p.hint { code { (uri) } }
+        form method="post" action="/account/totp" novalidate {
+            input type="hidden" name="csrf_token" value=(console.csrf_value());
+            div.field {
+                label for="code" { (t(lang, "Mã 6 số", "6-digit code")) }
+                input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" required;
+            }
+            button.button type="submit" { (t(lang, "Bật", "Turn on")) }
+        }
+    };
+    console.page_with_status(
+        status,
+        t(lang, "Mã xác thực", "Authenticator codes"),
+        content,
+    )
 }

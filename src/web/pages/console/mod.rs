@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))
         .route(
+            "/account/totp",
+            get(account::totp_page).post(account::enable_totp),
+        )
+        .route(
             "/account/password",
             get(account::account_page).post(account::change_password),
         )
@@ -71,6 +75,12 @@ impl FromRequestParts<AppState> for Console {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let user = SignedIn::from_request_parts(parts, state).await?;
+        // A password someone else chose is replaced before anything else is shown.
+        if user.account.must_change_password
+            && !matches!(parts.uri.path(), "/account/password" | "/logout")
+        {
+            return Err(axum::response::Redirect::to("/account/password").into_response());
+        }
         let PageLang(lang) = PageLang::from_request_parts(parts, state)
             .await
             .unwrap_or(PageLang(Lang::Vi));

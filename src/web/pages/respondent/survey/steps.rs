@@ -13,6 +13,7 @@ use crate::db::tokens::looks_like_token;
 use crate::usecases::assess::submit_response;
 use crate::usecases::drafts::{send_resume_link, start_draft};
 use crate::web::lang::PageLang;
+use crate::web::security::ClientAddr;
 use crate::web::views::forms::Errors;
 use crate::web::views::layout::{page_with, t};
 use crate::web::{AppError, AppResult, AppState};
@@ -128,6 +129,7 @@ pub async fn save_step(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Path((id, step)): Path<(String, String)>,
+    ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     csrf: CsrfToken,
     Form(pairs): Form<Pairs>,
@@ -171,14 +173,14 @@ pub async fn save_step(
     )
     .await?;
     if pair(&pairs, "action") == Some("save") {
-        // E-mail the resume link once per "save and finish later", when we know an address.
+        // E-mail the resume link on "save and finish later", when we know an address and the
+        // limits allow it.
         let sent = match (
             &draft.contact.email,
             current_draft(&state, &jar, &def).await?,
         ) {
             (Some(to), Some((_, token))) => {
-                send_resume_link(&state, draft.id, to, lang, &token).await?;
-                true
+                send_resume_link(&state, draft.id, to, lang, &token, addr).await?
             }
             _ => false,
         };
@@ -268,10 +270,13 @@ pub async fn resume(
     } else {
         format!("/s/{}/step/{next}", def.id)
     };
+    // This browser gets a token of its own and the link's token ends: a link that reached
+    // someone else (sent to their address by whoever started the draft) reads nothing after.
+    let renewed = responses::renew_resume_token(&state.db, draft.id).await?;
     let mut headers = HeaderMap::new();
     headers.insert(
         SET_COOKIE,
-        cookie(RESUME_COOKIE, &token, 60 * 60 * 24 * 60, state.is_https()),
+        cookie(RESUME_COOKIE, &renewed, 60 * 60 * 24 * 60, state.is_https()),
     );
     Ok((headers, Redirect::to(&url)).into_response())
 }
