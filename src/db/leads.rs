@@ -30,6 +30,9 @@ pub enum Scope {
 pub struct Lead {
     pub id: Uuid,
     pub business_name: Option<String>,
+    /// How to reach the firm, as it consented to share with agencies.
+    pub email: Option<String>,
+    pub phone: Option<String>,
     pub province: Option<String>,
     pub sector: Option<String>,
     pub size_class: Option<String>,
@@ -43,8 +46,6 @@ pub struct Lead {
 #[derive(Debug, Clone)]
 pub struct LeadDetail {
     pub lead: Lead,
-    pub email: Option<String>,
-    pub phone: Option<String>,
     pub dimensions: BTreeMap<String, f64>,
     pub consent_granted_at: DateTime<Utc>,
 }
@@ -89,12 +90,12 @@ pub async fn list(db: &DatabaseConnection, scope: &Scope, limit: u64) -> Result<
         .into_iter()
         .map(|r| (r.response_id, r))
         .collect();
-    let names: HashMap<Uuid, Option<String>> = contact::Entity::find()
+    let mut contacts: HashMap<Uuid, contact::Model> = contact::Entity::find()
         .filter(contact::Column::ResponseId.is_in(ids.clone()))
         .all(db)
         .await?
         .into_iter()
-        .map(|c| (c.response_id, c.business_name))
+        .map(|c| (c.response_id, c))
         .collect();
     let mut barriers: HashMap<Uuid, Vec<String>> = HashMap::new();
     for b in result_barrier::Entity::find()
@@ -112,9 +113,12 @@ pub async fn list(db: &DatabaseConnection, scope: &Scope, limit: u64) -> Result<
         .into_iter()
         .map(|r| {
             let result = results.get(&r.id);
+            let contact = contacts.remove(&r.id);
             Lead {
                 id: r.id,
-                business_name: names.get(&r.id).cloned().flatten(),
+                business_name: contact.as_ref().and_then(|c| c.business_name.clone()),
+                email: contact.as_ref().and_then(|c| c.email.clone()),
+                phone: contact.and_then(|c| c.phone),
                 province: r.province,
                 sector: r.sector,
                 size_class: r.size_class,
@@ -171,6 +175,8 @@ pub async fn find(db: &DatabaseConnection, scope: &Scope, id: Uuid) -> Result<Op
         lead: Lead {
             id: row.id,
             business_name,
+            email,
+            phone,
             province: row.province,
             sector: row.sector,
             size_class: row.size_class,
@@ -179,8 +185,6 @@ pub async fn find(db: &DatabaseConnection, scope: &Scope, id: Uuid) -> Result<Op
             barriers,
             submitted_at: row.submitted_at,
         },
-        email,
-        phone,
         dimensions,
         consent_granted_at: consent.granted_at,
     }))

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backup;
 mod checkpoint;
 pub mod entities;
+pub mod export;
 pub mod leads;
 pub mod outbox;
 pub mod responses;

@@ -1723,3 +1723,95 @@ async fn an_admin_turns_on_authenticator_codes(app: TestApp) {
     let _ = app.stop().await;
 }
 db_test!(an_admin_turns_on_authenticator_codes);
+
+// ---------- exports (contract: "Staff, agencies and the firm's rights") ----------
+
+/// The dashboard's tables as CSV and Excel for the same filters, with the filters in the file
+/// and nothing from a group under five; the admin's response-level CSV without personal data;
+/// an agency's own caseload with the contact details, every cell safe in a spreadsheet.
+async fn exports_follow_the_filters_the_privacy_rule_and_the_roles(app: TestApp) {
+    let agency = add_agency(&app, "hy-support", &["hung-yen"]).await;
+    add_user(&app, "staff@city.vn", Role::Staff, None, None).await;
+    add_user(&app, "admin@city.vn", Role::Admin, None, None).await;
+    add_user(&app, "agent@hy.vn", Role::Agency, Some(agency), None).await;
+    for i in 0..6 {
+        submit_response(
+            &app,
+            "hung-yen",
+            &format!("Hung Yen Firm {i}"),
+            true,
+            i % 2 == 0,
+        )
+        .await;
+    }
+    submit_response(&app, "hung-yen", "=HYPERLINK(\"http://evil\")", true, true).await;
+    for i in 0..3 {
+        submit_response(&app, "da-nang", &format!("Da Nang Firm {i}"), true, true).await;
+    }
+    let staff = signed_in(&app, "staff@city.vn").await;
+    let res = get(&app, &staff, "/dashboard/export.csv?province=hung-yen").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    assert!(
+        csv.contains("hung-yen"),
+        "the filter is written in the file: {csv}"
+    );
+    assert!(
+        csv.lines().any(|l| l.starts_with("7,")),
+        "seven assessments: {csv}"
+    );
+    assert!(!csv.contains("Firm"), "no firm's name in the aggregates");
+    // Three firms: only the notes, no figure at all.
+    let small = text(get(&app, &staff, "/dashboard/export.csv?province=da-nang").await)
+        .await
+        .1;
+    assert!(!small.lines().any(|l| l.starts_with("3,")), "{small}");
+    let xlsx = get(&app, &staff, "/dashboard/export.xlsx?province=hung-yen").await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(
+        xlsx.bytes().await.unwrap().starts_with(b"PK"),
+        "an xlsx is a zip"
+    );
+    assert_eq!(
+        get(&app, &staff, "/admin/export/responses.csv")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&app, &staff, "/followup/export.csv").await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let admin = signed_in(&app, "admin@city.vn").await;
+    let rows = text(get(&app, &admin, "/admin/export/responses.csv").await)
+        .await
+        .1;
+    let mut lines = rows.lines();
+    assert!(lines.next().unwrap().starts_with("submitted_at,"), "{rows}");
+    assert_eq!(lines.count(), 10, "one row per submitted response");
+    assert!(!rows.contains("Firm") && !rows.contains("@firm.example") && !rows.contains("0912"));
+
+    let agent = signed_in(&app, "agent@hy.vn").await;
+    let caseload = text(get(&app, &agent, "/followup/export.csv").await)
+        .await
+        .1;
+    assert!(caseload.contains("Hung Yen Firm 0") && caseload.contains("@firm.example"));
+    assert!(
+        !caseload.contains("Da Nang"),
+        "only the agency's own provinces"
+    );
+    assert!(
+        caseload.contains("'=HYPERLINK"),
+        "a formula is neutralised: {caseload}"
+    );
+    assert!(!caseload.contains(",=HYPERLINK") && !caseload.contains("\"=HYPERLINK"));
+    let _ = app.stop().await;
+}
+db_test!(exports_follow_the_filters_the_privacy_rule_and_the_roles);

@@ -8,7 +8,7 @@ use axum_extra::extract::Form as MultiForm;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Console, error_summary, province_name, reference, role_name};
+use super::{Console, current_definition, error_summary, province_name, reference, role_name};
 use crate::auth::accounts::{BARRIER_IDS, ScopeInput};
 use crate::db;
 use crate::db::accounts::{Account, Agency};
@@ -580,4 +580,95 @@ pub async fn audit_page(
         StatusCode::BAD_REQUEST
     };
     Ok(console.page_with_status(status, t(lang, "Nhật ký", "Audit log"), content))
+}
+
+/// Rows per database page of the response export.
+const EXPORT_PAGE: u64 = 1000;
+
+/// `GET /admin/export/responses.csv`: one row per submitted response, without personal data.
+/// Streamed page by page, so a million rows start at once and the server holds one page.
+pub async fn export_responses(
+    State(state): State<AppState>,
+    console: Console,
+) -> AppResult<Response> {
+    use crate::web::export::{Cell, csv_header, csv_record};
+    console.require(Role::administers)?;
+    let dimensions: Vec<String> = current_definition(&state)
+        .map(|d| d.dimensions.iter().map(|x| x.id.clone()).collect())
+        .unwrap_or_default();
+    let mut columns = vec![
+        "submitted_at",
+        "questionnaire_version",
+        "province",
+        "former_province",
+        "sector",
+        "size_class",
+        "channel",
+        "overall",
+        "level",
+    ];
+    columns.extend(dimensions.iter().map(String::as_str));
+    let header = axum::body::Bytes::from(csv_header(&columns));
+    let db = state.db.clone();
+    // (next page starts after this id, finished)
+    let pages = futures_util::stream::unfold((None, false), move |(after, done)| {
+        let db = db.clone();
+        let dimensions = dimensions.clone();
+        async move {
+            if done {
+                return None;
+            }
+            let rows = match db::export::response_page(&db, after, EXPORT_PAGE).await {
+                Ok(rows) => rows,
+                Err(e) => return Some((Err(std::io::Error::other(e)), (after, true))),
+            };
+            let last = rows.last().map(|r| r.id);
+            let finished = (rows.len() as u64) < EXPORT_PAGE;
+            let text = |v: &Option<String>| v.clone().map_or(Cell::Empty, Cell::Text);
+            let number = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Number);
+            let mut out = Vec::with_capacity(rows.len() * 120);
+            for r in &rows {
+                let mut cells = vec![
+                    text(&r.submitted_at.map(|t| t.to_rfc3339())),
+                    Cell::Text(r.questionnaire_version.clone()),
+                    text(&r.province),
+                    text(&r.former_province),
+                    text(&r.sector),
+                    text(&r.size_class),
+                    Cell::Text(r.channel.clone()),
+                    number(r.overall),
+                    number(r.level.map(f64::from)),
+                ];
+                cells.extend(dimensions.iter().map(|id| {
+                    number(
+                        r.dimensions
+                            .iter()
+                            .find(|d| &d.id == id)
+                            .and_then(|d| d.score),
+                    )
+                }));
+                out.extend(csv_record(&cells));
+            }
+            Some((
+                Ok(axum::body::Bytes::from(out)),
+                (last.or(after), finished || last.is_none()),
+            ))
+        }
+    });
+    let body = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(header) }),
+        pages,
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, crate::web::export::CSV),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"dxready-responses.csv\"",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
 }

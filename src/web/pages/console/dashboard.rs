@@ -15,8 +15,9 @@ use crate::domain::Role;
 use crate::domain::privacy;
 use crate::domain::reference::Reference;
 use crate::web::dates::{day_range, parse_day};
+use crate::web::export::{self, Cell, Table, Workbook};
 use crate::web::views::layout::{number, t};
-use crate::web::{AppResult, AppState};
+use crate::web::{AppError, AppResult, AppState};
 
 /// The filters of the dashboard and of `GET /api/v1/stats`, as given in the query string.
 #[derive(Debug, Default, Deserialize)]
@@ -74,6 +75,228 @@ struct Figures {
     barriers: std::collections::BTreeMap<String, u64>,
 }
 
+async fn load_figures(state: &AppState, filter: &Filter) -> AppResult<Figures> {
+    let rows = stats::results(&state.db, filter).await?;
+    Ok(Figures {
+        summary: stats::summarise(&rows),
+        by_province: stats::group_by(&rows, |r| r.province.as_deref()),
+        by_sector: stats::group_by(&rows, |r| r.sector.as_deref()),
+        by_size: stats::group_by(&rows, |r| r.size_class.as_deref()),
+        dimensions: stats::dimension_means(&state.db, filter).await?,
+        barriers: stats::barrier_counts(&state.db, filter).await?,
+    })
+}
+
+/// The dashboard's tables as a file, under the privacy rule: a count or mean of 1–4 firms is
+/// an empty cell, and with fewer than five firms in all only the notes are written.
+fn figures_workbook(
+    lang: Lang,
+    reference: &Reference,
+    def: Option<&crate::domain::Definition>,
+    query: &StatsQuery,
+    f: &Figures,
+) -> Workbook {
+    let n = f.summary.responses;
+    let count = |c: u64| {
+        if privacy::shown(c, ()).is_suppressed() {
+            Cell::Suppressed
+        } else {
+            Cell::Number(c as f64)
+        }
+    };
+    let mean = |c: u64, v: Option<f64>| match (privacy::shown(c, v).figure().flatten(), c) {
+        (Some(v), _) => Cell::Number((v * 10.0).round() / 10.0),
+        (None, 0) => Cell::Empty,
+        (None, _) => Cell::Suppressed,
+    };
+    let filter = |name: &str, v: &Option<String>| {
+        (
+            name.to_string(),
+            v.clone()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| t(lang, "tất cả", "all").into()),
+        )
+    };
+    let mut book = Workbook {
+        notes: vec![
+            (
+                t(lang, "Bảng", "Tables").into(),
+                t(
+                    lang,
+                    "Kết quả đánh giá chuyển đổi số (dxready)",
+                    "Digital-transformation readiness results (dxready)",
+                )
+                .into(),
+            ),
+            filter(t(lang, "Tỉnh/thành", "Province"), &query.province),
+            filter(t(lang, "Ngành", "Sector"), &query.sector),
+            filter(t(lang, "Quy mô", "Size"), &query.size),
+            filter(t(lang, "Từ ngày", "From"), &query.from),
+            filter(t(lang, "Đến ngày", "To"), &query.to),
+            (
+                t(lang, "Ô trống", "Empty cells").into(),
+                t(
+                    lang,
+                    "ít hơn 5 doanh nghiệp: không hiển thị để bảo vệ doanh nghiệp",
+                    "fewer than 5 firms: withheld to protect the firms",
+                )
+                .into(),
+            ),
+        ],
+        tables: Vec::new(),
+    };
+    if privacy::shown(n, ()).figure().is_none() {
+        return book;
+    }
+    book.tables.push(Table {
+        title: t(lang, "Tổng quan", "Overview").into(),
+        columns: vec![
+            t(lang, "Số bài đánh giá", "Assessments").into(),
+            t(lang, "Điểm trung bình", "Mean score").into(),
+            t(lang, "Điểm trung vị", "Median score").into(),
+        ],
+        rows: vec![vec![
+            count(n),
+            mean(n, f.summary.mean),
+            mean(n, f.summary.median),
+        ]],
+    });
+    let level_name = |level: i16| {
+        def.and_then(|d| d.level(u8::try_from(level).unwrap_or(0)))
+            .map_or_else(
+                || format!("{level}"),
+                |l| format!("{level} {}", l.name.get(lang)),
+            )
+    };
+    book.tables.push(Table {
+        title: t(lang, "Mức", "Levels").into(),
+        columns: vec![
+            t(lang, "Mức", "Level").into(),
+            t(lang, "Số doanh nghiệp", "Firms").into(),
+        ],
+        rows: f
+            .summary
+            .levels
+            .iter()
+            .map(|(l, c)| vec![Cell::Text(level_name(*l)), count(*c)])
+            .collect(),
+    });
+    book.tables.push(Table {
+        title: t(lang, "Điểm trung bình theo lĩnh vực", "Mean score by area").into(),
+        columns: vec![
+            t(lang, "Lĩnh vực", "Area").into(),
+            t(lang, "Điểm", "Score").into(),
+        ],
+        rows: f
+            .dimensions
+            .iter()
+            .map(|(id, m)| {
+                let name = def
+                    .and_then(|d| d.dimension(id))
+                    .map_or_else(|| id.clone(), |d| d.title.get(lang).to_string());
+                vec![Cell::Text(name), mean(n, Some(*m))]
+            })
+            .collect(),
+    });
+    book.tables.push(Table {
+        title: t(lang, "Rào cản", "Barriers").into(),
+        columns: vec![
+            t(lang, "Rào cản", "Barrier").into(),
+            t(lang, "Số doanh nghiệp", "Firms").into(),
+        ],
+        rows: f
+            .barriers
+            .iter()
+            .map(|(id, c)| {
+                let name = def
+                    .and_then(|d| d.barrier(id))
+                    .map_or_else(|| id.clone(), |b| b.title.get(lang).to_string());
+                vec![Cell::Text(name), count(*c)]
+            })
+            .collect(),
+    });
+    let groups = |title: &str, key: &str, groups: &[Group], name: &dyn Fn(&str) -> String| Table {
+        title: title.into(),
+        columns: vec![
+            key.into(),
+            t(lang, "Số doanh nghiệp", "Firms").into(),
+            t(lang, "Điểm trung bình", "Mean score").into(),
+        ],
+        rows: groups
+            .iter()
+            .map(|g| {
+                vec![
+                    Cell::Text(
+                        g.key
+                            .as_deref()
+                            .map_or_else(|| t(lang, "không rõ", "not given").into(), name),
+                    ),
+                    count(g.count),
+                    mean(g.count, Some(g.mean)),
+                ]
+            })
+            .collect(),
+    };
+    book.tables.push(groups(
+        t(lang, "Theo tỉnh/thành", "By province"),
+        t(lang, "Tỉnh/thành", "Province"),
+        &f.by_province,
+        &|p| province_name(reference, lang, p),
+    ));
+    book.tables.push(groups(
+        t(lang, "Theo ngành", "By sector"),
+        t(lang, "Ngành", "Sector"),
+        &f.by_sector,
+        &|s| sector_name(reference, lang, s),
+    ));
+    book.tables.push(groups(
+        t(lang, "Theo quy mô", "By size"),
+        t(lang, "Quy mô", "Size"),
+        &f.by_size,
+        &|s| size_name(reference, lang, s),
+    ));
+    book
+}
+
+/// `GET /dashboard/export.csv` and `GET /dashboard/export.xlsx`: the dashboard's tables for the
+/// same filters, with the filters written in the file.
+pub async fn export(
+    State(state): State<AppState>,
+    console: Console,
+    axum::extract::Path(format): axum::extract::Path<String>,
+    Query(query): Query<StatsQuery>,
+) -> AppResult<Response> {
+    console.require(Role::sees_aggregates)?;
+    let filter = stats_filter(console.account(), &query).map_err(|p| match p {
+        FilterProblem::BadDate => {
+            AppError::BadRequest("from and to must be dates like 2026-11-22".into())
+        }
+        FilterProblem::OutsideScope => AppError::Forbidden,
+    })?;
+    let figures = load_figures(&state, &filter).await?;
+    let reference = reference(&state);
+    let def = current_definition(&state);
+    let book = figures_workbook(console.lang, &reference, def.as_deref(), &query, &figures);
+    match format.as_str() {
+        "export.csv" => Ok(export::attachment(
+            export::CSV,
+            "dxready-dashboard.csv",
+            book.to_csv(),
+        )),
+        "export.xlsx" => {
+            let bytes = book
+                .to_xlsx()
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
+            Ok(export::attachment(
+                export::XLSX,
+                "dxready-dashboard.xlsx",
+                bytes,
+            ))
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
 /// `GET /dashboard`.
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -104,16 +327,7 @@ pub async fn dashboard(
             stats_filter(console.account(), &StatsQuery::default()).unwrap_or_default()
         }
     };
-    let rows = stats::results(&state.db, &filter).await?;
-    let summary = stats::summarise(&rows);
-    let figures = Figures {
-        by_province: stats::group_by(&rows, |r| r.province.as_deref()),
-        by_sector: stats::group_by(&rows, |r| r.sector.as_deref()),
-        by_size: stats::group_by(&rows, |r| r.size_class.as_deref()),
-        dimensions: stats::dimension_means(&state.db, &filter).await?,
-        barriers: stats::barrier_counts(&state.db, &filter).await?,
-        summary,
-    };
+    let figures = load_figures(&state, &filter).await?;
     let reference = reference(&state);
     let def = current_definition(&state);
     let content = html! {

@@ -137,8 +137,8 @@ pub async fn show_lead(
             div { dt { (t(lang, "Tỉnh/thành", "Province")) } dd { (l.province.as_deref().map(|p| province_name(&reference, lang, p)).unwrap_or_default()) } }
             div { dt { (t(lang, "Ngành", "Sector")) } dd { (l.sector.as_deref().map(|s| reference.sector(s).map_or_else(|| s.to_string(), |x| x.name.get(lang).to_string())).unwrap_or_default()) } }
             div { dt { (t(lang, "Quy mô", "Size")) } dd { (l.size_class.clone().unwrap_or_default()) } }
-            div { dt { "E-mail" } dd { @if let Some(e) = &lead.email { a href={ "mailto:" (e) } { (e) } } @else { "–" } } }
-            div { dt { (t(lang, "Điện thoại", "Phone")) } dd { (lead.phone.as_deref().unwrap_or("–")) } }
+            div { dt { "E-mail" } dd { @if let Some(e) = &lead.lead.email { a href={ "mailto:" (e) } { (e) } } @else { "–" } } }
+            div { dt { (t(lang, "Điện thoại", "Phone")) } dd { (lead.lead.phone.as_deref().unwrap_or("–")) } }
             div { dt { (t(lang, "Đồng ý được liên hệ từ", "Agreed to be contacted on")) } dd { (vn_date(lead.consent_granted_at)) } }
         }
         h2 { (t(lang, "Họ cần gì", "What they need")) }
@@ -170,4 +170,76 @@ pub async fn show_lead(
         }
     };
     Ok(console.page(&name, content))
+}
+
+/// `GET /followup/export.csv`: the agency's own caseload, with the contact details the firms
+/// consented to share; every cell safe to open in a spreadsheet. Audited like the list.
+pub async fn export_caseload(
+    State(state): State<AppState>,
+    console: Console,
+) -> AppResult<Response> {
+    use crate::web::export::{self, Cell, Table, Workbook};
+    console.require(Role::sees_leads)?;
+    let scope = scope_of(&state, &console).await?;
+    let leads = leads::list(&state.db, &scope, LIST_LIMIT).await?;
+    audit::record(
+        &state.db,
+        viewed(
+            &console,
+            action::LEADS_LISTED,
+            Some(format!("{} lead(s) exported", leads.len())),
+        ),
+    )
+    .await?;
+    let lang = console.lang;
+    let text = |v: &Option<String>| v.clone().map_or(Cell::Empty, Cell::Text);
+    let table = Table {
+        title: t(
+            lang,
+            "Doanh nghiệp đồng ý được liên hệ",
+            "Firms that agreed to be contacted",
+        )
+        .into(),
+        columns: [
+            t(lang, "Ngày đánh giá", "Assessed on"),
+            t(lang, "Doanh nghiệp", "Business"),
+            "E-mail",
+            t(lang, "Điện thoại", "Phone"),
+            t(lang, "Tỉnh/thành", "Province"),
+            t(lang, "Ngành", "Sector"),
+            t(lang, "Quy mô", "Size"),
+            t(lang, "Mức", "Level"),
+            t(lang, "Điểm", "Score"),
+            t(lang, "Rào cản", "Barriers"),
+        ]
+        .map(str::to_string)
+        .to_vec(),
+        rows: leads
+            .iter()
+            .map(|l| {
+                vec![
+                    text(&l.submitted_at.map(|d| d.format("%Y-%m-%d").to_string())),
+                    text(&l.business_name),
+                    text(&l.email),
+                    text(&l.phone),
+                    text(&l.province),
+                    text(&l.sector),
+                    text(&l.size_class),
+                    l.level.map_or(Cell::Empty, |v| Cell::Number(f64::from(v))),
+                    l.overall
+                        .map_or(Cell::Empty, |v| Cell::Number((v * 10.0).round() / 10.0)),
+                    Cell::Text(l.barriers.join(", ")),
+                ]
+            })
+            .collect(),
+    };
+    let book = Workbook {
+        notes: Vec::new(),
+        tables: vec![table],
+    };
+    Ok(export::attachment(
+        export::CSV,
+        "dxready-caseload.csv",
+        book.to_csv(),
+    ))
 }

@@ -45,7 +45,9 @@ pub fn router() -> Router<AppState> {
             post(account::sign_out_everywhere),
         )
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/dashboard/{file}", get(dashboard::export))
         .route("/followup", get(followup::list_leads))
+        .route("/followup/export.csv", get(followup::export_caseload))
         .route("/followup/{id}", get(followup::show_lead))
         .route("/admin", get(admin::admin_page))
         .route("/admin/accounts", post(admin::create_account))
@@ -54,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/enable", post(admin::enable_account))
         .route("/admin/agencies", post(admin::save_agency))
         .route("/admin/audit", get(admin::audit_page))
+        .route("/admin/export/responses.csv", get(admin::export_responses))
         .route("/admin/mail", get(mail_queue::mail_queue))
         .route("/admin/mail/{id}/retry", post(mail_queue::retry_mail))
         .route("/metrics", get(crate::web::metrics::protected_metrics))
