@@ -9,7 +9,7 @@ use super::backend::{AuthSession, Credentials};
 use super::throttle::{self, Admission, Keys};
 use super::{accounts, session_keys};
 use crate::db::accounts::Account;
-use crate::db::audit::{self, Event, action};
+use crate::db::audit::{Actor, action};
 use crate::db::sessions;
 
 /// How a sign-in attempt ended. Refused attempts say nothing about why.
@@ -18,10 +18,6 @@ pub enum Outcome {
     SignedIn(Account),
     Refused,
     Locked,
-}
-
-fn addr_text(addr: Option<IpAddr>) -> Option<String> {
-    addr.map(|a| a.to_string())
 }
 
 /// Counts the attempt in the throttle, then checks the password; on success starts a fresh session (new id, so a
@@ -42,16 +38,9 @@ pub async fn sign_in(
     };
     let keys = Keys::new(addr, &email);
     let Admission::Admitted { delay } = throttle::admit(db, &keys).await? else {
-        audit::record(
-            db,
-            Event {
-                actor,
-                action: action::SIGN_IN_LOCKED,
-                client_addr: addr_text(addr),
-                ..Default::default()
-            },
-        )
-        .await?;
+        Actor::anonymous(actor, addr)
+            .record(db, action::SIGN_IN_LOCKED, None, None)
+            .await?;
         return Ok(Outcome::Locked);
     };
     tokio::time::sleep(delay).await;
@@ -63,32 +52,17 @@ pub async fn sign_in(
     };
     let Some(account) = account else {
         let delay = throttle::failed(db, &keys).await?;
-        audit::record(
-            db,
-            Event {
-                actor,
-                action: action::SIGN_IN_FAILED,
-                client_addr: addr_text(addr),
-                ..Default::default()
-            },
-        )
-        .await?;
+        Actor::anonymous(actor, addr)
+            .record(db, action::SIGN_IN_FAILED, None, None)
+            .await?;
         tokio::time::sleep(delay).await;
         return Ok(Outcome::Refused);
     };
     throttle::succeeded(db, &keys).await?;
     establish(auth, &account).await?;
-    audit::record(
-        db,
-        Event {
-            user_id: Some(account.id),
-            actor: account.email.clone(),
-            action: action::SIGN_IN,
-            client_addr: addr_text(addr),
-            ..Default::default()
-        },
-    )
-    .await?;
+    Actor::account(&account, addr)
+        .record(db, action::SIGN_IN, None, None)
+        .await?;
     Ok(Outcome::SignedIn(account))
 }
 
@@ -124,17 +98,9 @@ pub async fn enable_second_factor(
         return Ok(false);
     };
     crate::db::accounts::enable_totp(db, account.id, secret, step).await?;
-    audit::record(
-        db,
-        Event {
-            user_id: Some(account.id),
-            actor: account.email.clone(),
-            action: action::SECOND_FACTOR_ON,
-            client_addr: addr_text(addr),
-            ..Default::default()
-        },
-    )
-    .await?;
+    Actor::account(account, addr)
+        .record(db, action::SECOND_FACTOR_ON, None, None)
+        .await?;
     Ok(true)
 }
 
@@ -158,17 +124,9 @@ pub async fn sign_out(
     addr: Option<IpAddr>,
 ) -> anyhow::Result<()> {
     if let Some(account) = auth.logout().await? {
-        audit::record(
-            db,
-            Event {
-                user_id: Some(account.id),
-                actor: account.email,
-                action: action::SIGN_OUT,
-                client_addr: addr_text(addr),
-                ..Default::default()
-            },
-        )
-        .await?;
+        Actor::account(&account, addr)
+            .record(db, action::SIGN_OUT, None, None)
+            .await?;
     }
     Ok(())
 }
@@ -184,18 +142,14 @@ pub async fn sign_out_everywhere(
     };
     let ended = sessions::delete_for_user(db, account.id).await?;
     auth.logout().await?;
-    audit::record(
-        db,
-        Event {
-            user_id: Some(account.id),
-            actor: account.email,
-            action: action::SIGN_OUT_EVERYWHERE,
-            detail: Some(format!("{ended} session(s) ended")),
-            client_addr: addr_text(addr),
-            ..Default::default()
-        },
-    )
-    .await?;
+    Actor::account(&account, addr)
+        .record(
+            db,
+            action::SIGN_OUT_EVERYWHERE,
+            None,
+            Some(format!("{ended} session(s) ended")),
+        )
+        .await?;
     Ok(ended)
 }
 
@@ -243,16 +197,8 @@ pub async fn change_password(
         .await?
         .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
     establish(auth, &updated).await?;
-    audit::record(
-        db,
-        Event {
-            user_id: Some(account.id),
-            actor: account.email,
-            action: action::PASSWORD_CHANGED,
-            client_addr: addr_text(addr),
-            ..Default::default()
-        },
-    )
-    .await?;
+    Actor::account(&account, addr)
+        .record(db, action::PASSWORD_CHANGED, None, None)
+        .await?;
     Ok(PasswordChange::Changed)
 }

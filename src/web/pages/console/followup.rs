@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Console, current_definition, province_name, reference};
 use crate::db;
-use crate::db::audit::{self, Event, action};
+use crate::db::audit::action;
 use crate::db::leads::{self, Scope};
 use crate::domain::Role;
 use crate::web::dates::vn_date;
@@ -35,31 +35,20 @@ async fn scope_of(state: &AppState, console: &Console) -> AppResult<Scope> {
     ))
 }
 
-fn viewed(console: &Console, action: &'static str, object: Option<String>) -> Event {
-    Event {
-        user_id: Some(console.account().id),
-        actor: console.account().email.clone(),
-        action,
-        object,
-        detail: None,
-        client_addr: console.addr.0.map(|a| a.to_string()),
-    }
-}
-
 /// `GET /followup`.
 pub async fn list_leads(State(state): State<AppState>, console: Console) -> AppResult<Response> {
     console.require(Role::sees_leads)?;
     let scope = scope_of(&state, &console).await?;
     let leads = leads::list(&state.db, &scope, LIST_LIMIT).await?;
-    audit::record(
-        &state.db,
-        viewed(
-            &console,
+    console
+        .actor()
+        .record(
+            &state.db,
             action::LEADS_LISTED,
             Some(format!("{} lead(s)", leads.len())),
-        ),
-    )
-    .await?;
+            None,
+        )
+        .await?;
     let lang = console.lang;
     let reference = reference(&state);
     let def = current_definition(&state);
@@ -115,11 +104,10 @@ pub async fn show_lead(
     let lead = leads::find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(
-        &state.db,
-        viewed(&console, action::LEAD_VIEWED, Some(id.to_string())),
-    )
-    .await?;
+    console
+        .actor()
+        .record(&state.db, action::LEAD_VIEWED, Some(id.to_string()), None)
+        .await?;
     let lang = console.lang;
     let reference = reference(&state);
     let def = current_definition(&state);
@@ -182,15 +170,15 @@ pub async fn export_caseload(
     console.require(Role::sees_leads)?;
     let scope = scope_of(&state, &console).await?;
     let leads = leads::list(&state.db, &scope, LIST_LIMIT).await?;
-    audit::record(
-        &state.db,
-        viewed(
-            &console,
+    console
+        .actor()
+        .record(
+            &state.db,
             action::LEADS_LISTED,
             Some(format!("{} lead(s) exported", leads.len())),
-        ),
-    )
-    .await?;
+            None,
+        )
+        .await?;
     let lang = console.lang;
     let text = |v: &Option<String>| v.clone().map_or(Cell::Empty, Cell::Text);
     let table = Table {

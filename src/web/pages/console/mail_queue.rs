@@ -7,7 +7,6 @@ use maud::html;
 use serde::Deserialize;
 
 use super::Console;
-use crate::db::audit::{self, Event};
 use crate::db::outbox::{self, Status};
 use crate::domain::Role;
 use crate::web::{AppError, AppResult, AppState};
@@ -20,18 +19,15 @@ pub async fn mail_queue(State(state): State<AppState>, console: Console) -> AppR
     let failed = outbox::list(&state.db, Some(Status::Failed), SHOWN).await?;
     let pending = outbox::depth(&state.db).await?;
     let csrf = console.csrf_value();
-    audit::record(
-        &state.db,
-        Event {
-            user_id: Some(console.account().id),
-            actor: console.account().email.clone(),
-            action: "mail_queue_viewed",
-            object: None,
-            detail: Some(format!("{} failed shown", failed.len())),
-            client_addr: console.addr.0.map(|a| a.to_string()),
-        },
-    )
-    .await?;
+    console
+        .actor()
+        .record(
+            &state.db,
+            "mail_queue_viewed",
+            None,
+            Some(format!("{} failed shown", failed.len())),
+        )
+        .await?;
     let content = html! {
         h1 { (console.t("Hàng đợi e-mail", "E-mail queue")) }
         p.headline { (console.t("Đang chờ gửi: ", "Waiting to be sent: ")) strong { (pending) } }
@@ -90,17 +86,14 @@ pub async fn retry_mail(
         return Err(AppError::NotFound);
     }
     state.outbox_wakeup.notify_one();
-    audit::record(
-        &state.db,
-        Event {
-            user_id: Some(console.account().id),
-            actor: console.account().email.clone(),
-            action: "mail_retried",
-            object: Some(format!("outbox {id}")),
-            detail: None,
-            client_addr: console.addr.0.map(|a| a.to_string()),
-        },
-    )
-    .await?;
+    console
+        .actor()
+        .record(
+            &state.db,
+            "mail_retried",
+            Some(format!("outbox {id}")),
+            None,
+        )
+        .await?;
     Ok(Redirect::to("/admin/mail").into_response())
 }
