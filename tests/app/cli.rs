@@ -1,20 +1,12 @@
 //! The `dxready` binary as an operator uses it: seed-demo, migrate, serve's start-up checks,
 //! and adding agencies and users (checked by signing in as them).
 
-use std::process::Command;
-
 use dxready::auth::Role;
 use reqwest::StatusCode;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::db_test;
-use crate::helpers::{TestApp, browser, location, repo_path, sign_in};
-
-fn dxready() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dxready"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
+use crate::helpers::{TestApp, browser, dxready, location, repo_path, sign_in};
 
 #[tokio::test]
 async fn seed_demo_creates_that_many_submitted_responses() {

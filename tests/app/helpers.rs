@@ -37,6 +37,13 @@ pub enum Backend {
 
 pub const POSTGRES_ENV: &str = "DXREADY_TEST_POSTGRES_URL";
 
+/// The `dxready` binary, run from the repository (as the README's commands are).
+pub fn dxready() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dxready"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
 pub fn repo_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }

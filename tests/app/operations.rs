@@ -1,7 +1,6 @@
 //! Running dxready for real (issue 14): several instances on one database, restarts, backups
 //! and upgrades.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +12,9 @@ use sea_orm::{
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, browser, csrf, fresh_database, post_form, test_settings};
+use crate::helpers::{
+    Backend, TestApp, browser, csrf, dxready, fresh_database, post_form, test_settings,
+};
 
 macro_rules! backend_test {
     ($name:ident) => {
@@ -29,12 +30,6 @@ macro_rules! backend_test {
             }
         }
     };
-}
-
-fn dxready() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dxready"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
 }
 
 /// The names of the applied migrations, oldest first.
