@@ -333,3 +333,60 @@ async fn public_submissions_are_rate_limited_per_address() {
     // Reading is not limited.
     assert_eq!(app.get(Q).await.status(), 200);
 }
+
+/// The app stands on its clock's day: in 2027 the definition's founding year goes up to 2027
+/// and a firm founded that year can answer; on 4 December 2026 that year is refused by name.
+async fn year_bounds_follow_the_app_s_day(backend: crate::helpers::Backend) {
+    use chrono::TimeZone;
+    use dxready::usecases::Clock;
+    for (at, year_allowed) in [
+        (
+            chrono::Utc.with_ymd_and_hms(2027, 1, 5, 3, 0, 0).unwrap(),
+            true,
+        ),
+        (
+            chrono::Utc.with_ymd_and_hms(2026, 12, 4, 3, 0, 0).unwrap(),
+            false,
+        ),
+    ] {
+        let Some(app) = TestApp::builder(backend)
+            .clock(Clock::Fixed(at))
+            .spawn()
+            .await
+        else {
+            return;
+        };
+        let def = definition(&app).await;
+        let founded = def["profile"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "founded_year")
+            .expect("a founding-year field");
+        let this_year = if year_allowed { 2027.0 } else { 2026.0 };
+        assert_eq!(founded["max"].as_f64(), Some(this_year), "{founded}");
+        let mut request = body(&def, Pick::Best);
+        request["business"]["founded_year"] = json!(2027);
+        let (status, answer) = submit(&app, &request).await;
+        if year_allowed {
+            assert_eq!(status, 201, "{answer}");
+        } else {
+            assert_eq!(status, 422, "{answer}");
+            assert!(
+                answer["fields"]["business.founded_year"].is_string(),
+                "{answer}"
+            );
+        }
+        let _ = app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn year_bounds_follow_the_app_s_day_sqlite() {
+    year_bounds_follow_the_app_s_day(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn year_bounds_follow_the_app_s_day_postgres() {
+    year_bounds_follow_the_app_s_day(crate::helpers::Backend::Postgres).await;
+}

@@ -133,6 +133,8 @@ pub struct TestAppBuilder {
     smtp_url: Option<String>,
     /// The app's default worker unless told otherwise; None runs no worker.
     worker: Option<WorkerConfig>,
+    /// The dates the use cases see: the machine's unless a test stands on a given day.
+    clock: dxready::usecases::Clock,
 }
 
 impl TestAppBuilder {
@@ -143,6 +145,7 @@ impl TestAppBuilder {
             sink: None,
             smtp_url: None,
             worker: Some(WorkerConfig::default()),
+            clock: dxready::usecases::Clock::System,
         }
     }
 
@@ -176,6 +179,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Stands the app on a given instant (dates of validation, programmes, warnings).
+    pub fn clock(mut self, clock: dxready::usecases::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Builds and serves the app; None when its database is PostgreSQL and that is not set up.
     pub async fn spawn(self) -> Option<TestApp> {
         dxready::telemetry::init_with_default("warn");
@@ -193,7 +202,7 @@ impl TestAppBuilder {
         for adjust in self.adjust {
             adjust(&mut settings);
         }
-        let app = Application::build(settings.clone())
+        let app = Application::build_with_clock(settings.clone(), self.clock)
             .await
             .expect("app builds")
             .with_worker(self.worker);

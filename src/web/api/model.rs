@@ -144,7 +144,8 @@ pub struct DefinitionJson {
 }
 
 impl DefinitionJson {
-    pub fn from_definition(def: &Definition) -> Self {
+    /// `today`: year bounds such as "this year" are given as the year they are today.
+    pub fn from_definition(def: &Definition, today: chrono::NaiveDate) -> Self {
         let sections = def
             .sections
             .iter()
@@ -214,8 +215,8 @@ impl DefinitionJson {
                             exclusive: false,
                         })
                         .collect(),
-                    min: f.min,
-                    max: f.max,
+                    min: f.bounds_on(today).0,
+                    max: f.bounds_on(today).1,
                 })
                 .collect(),
             dimensions: def

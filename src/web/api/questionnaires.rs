@@ -36,5 +36,8 @@ pub async fn get_questionnaire(
         .questionnaires
         .latest_of(&id)
         .ok_or(AppError::NotFound)?;
-    Ok(Json(DefinitionJson::from_definition(&def)))
+    Ok(Json(DefinitionJson::from_definition(
+        &def,
+        state.clock.today(),
+    )))
 }
