@@ -819,6 +819,15 @@ async fn resume_emails_are_limited_per_draft_address_and_client(app: TestApp) {
 }
 db_test!(resume_emails_are_limited_per_draft_address_and_client);
 
+/// The resume link a "saved" page shows.
+fn resume_link(page: &str) -> String {
+    let start = page.find("/s/resume/").expect("resume link shown");
+    page[start..]
+        .chars()
+        .take_while(|c| *c != '<' && *c != '"')
+        .collect()
+}
+
 /// Someone starts a draft and has its resume link sent to a victim's address. Once the victim
 /// picks the draft up from that link, neither the starter's cookie nor the link reads what the
 /// victim types.
@@ -826,11 +835,7 @@ async fn a_resume_link_sent_to_someone_else_cannot_be_used_to_read_their_answers
     let attacker = browser();
     let saved = save_for_later(&app, &attacker, "victim@example.vn").await;
     let (_, page) = get_page(&app, &attacker, &saved).await;
-    let start = page.find("/s/resume/").expect("resume link shown");
-    let link: String = page[start..]
-        .chars()
-        .take_while(|c| *c != '<' && *c != '"')
-        .collect();
+    let link = resume_link(&page);
 
     let victim = browser();
     let res = victim.get(app.url(&link)).send().await.unwrap();
@@ -863,11 +868,7 @@ async fn abandoned_drafts_expire_and_are_purged(app: TestApp) {
     let client = browser();
     let saved = save_for_later(&app, &client, "owner@example.vn").await;
     let (_, page) = get_page(&app, &client, &saved).await;
-    let start = page.find("/s/resume/").expect("resume link shown");
-    let link: String = page[start..]
-        .chars()
-        .take_while(|c| *c != '<' && *c != '"')
-        .collect();
+    let link = resume_link(&page);
     let stale =
         chrono::Utc::now() - dxready::db::responses::DRAFT_LIFETIME - chrono::Duration::days(1);
     response::Entity::update_many()

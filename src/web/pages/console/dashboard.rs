@@ -87,6 +87,18 @@ async fn load_figures(state: &AppState, filter: &Filter) -> AppResult<Figures> {
     })
 }
 
+/// A barrier's title in the questionnaire, else its id.
+fn barrier_title(def: Option<&crate::domain::Definition>, lang: Lang, id: &str) -> String {
+    def.and_then(|d| d.barrier(id))
+        .map_or_else(|| id.to_string(), |b| b.title.get(lang).to_string())
+}
+
+/// A dimension's title in the questionnaire, else its id.
+fn dimension_title(def: Option<&crate::domain::Definition>, lang: Lang, id: &str) -> String {
+    def.and_then(|d| d.dimension(id))
+        .map_or_else(|| id.to_string(), |d| d.title.get(lang).to_string())
+}
+
 /// The dashboard's tables as a file, under the privacy rule: a count or mean of 1–4 firms is
 /// an empty cell, and with fewer than five firms in all only the notes are written.
 fn figures_workbook(
@@ -191,10 +203,10 @@ fn figures_workbook(
             .dimensions
             .iter()
             .map(|(id, m)| {
-                let name = def
-                    .and_then(|d| d.dimension(id))
-                    .map_or_else(|| id.clone(), |d| d.title.get(lang).to_string());
-                vec![Cell::Text(name), mean(n, Some(*m))]
+                vec![
+                    Cell::Text(dimension_title(def, lang, id)),
+                    mean(n, Some(*m)),
+                ]
             })
             .collect(),
     });
@@ -207,12 +219,7 @@ fn figures_workbook(
         rows: f
             .barriers
             .iter()
-            .map(|(id, c)| {
-                let name = def
-                    .and_then(|d| d.barrier(id))
-                    .map_or_else(|| id.clone(), |b| b.title.get(lang).to_string());
-                vec![Cell::Text(name), count(*c)]
-            })
+            .map(|(id, c)| vec![Cell::Text(barrier_title(def, lang, id)), count(*c)])
             .collect(),
     });
     let groups = |title: &str, key: &str, groups: &[Group], name: &dyn Fn(&str) -> String| Table {
@@ -454,14 +461,8 @@ fn figures_view(
                 |l| l.name.get(lang).to_string(),
             )
     };
-    let barrier_name = |id: &str| {
-        def.and_then(|d| d.barrier(id))
-            .map_or_else(|| id.to_string(), |b| b.title.get(lang).to_string())
-    };
-    let dimension_name = |id: &str| {
-        def.and_then(|d| d.dimension(id))
-            .map_or_else(|| id.to_string(), |d| d.title.get(lang).to_string())
-    };
+    let barrier_name = |id: &str| barrier_title(def, lang, id);
+    let dimension_name = |id: &str| dimension_title(def, lang, id);
     let levels: Vec<i16> = match def {
         Some(d) => d.levels.iter().map(|l| i16::from(l.level)).collect(),
         None => f.summary.levels.keys().copied().collect(),
