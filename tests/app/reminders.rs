@@ -463,6 +463,20 @@ fn assert_pdf_shows_progress(app: &TestApp, pdf: &[u8], assessments: usize) {
     for n in 0..assessments {
         assert!(row.contains(&format!("T{n}")), "T{n} in {row}");
     }
+    let progress = &text[text.find(row).unwrap()..];
+    let overall = progress
+        .lines()
+        .find(|l| l.trim_start().starts_with("Điểm tổng"))
+        .unwrap_or_else(|| panic!("an overall row: {progress}"));
+    let figures = overall
+        .split_whitespace()
+        .filter(|w| w.trim_start_matches(['+', '−']).parse::<u32>().is_ok())
+        .count();
+    assert_eq!(
+        figures,
+        assessments + 1,
+        "a score per assessment and the change: {overall}"
+    );
 }
 
 // ---------- the reminder ----------
