@@ -125,6 +125,8 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
 #[derive(Debug, Clone)]
 pub struct Earlier {
     pub response_id: Uuid,
+    /// The firm both assessments belong to.
+    pub firm_id: Uuid,
     /// Its profile (no personal data), to start the new draft with.
     pub profile: Profile,
     pub business_name: Option<String>,
@@ -146,6 +148,7 @@ pub async fn find_earlier(db: &DatabaseConnection, token: &str) -> Result<Option
         .and_then(|c| c.business_name);
     Ok(Some(Earlier {
         response_id: row.id,
+        firm_id: row.firm_id,
         profile: parse(&row.profile, "profile")?,
         business_name,
     }))
@@ -185,6 +188,7 @@ pub async fn create_draft(
         updated_at: Set(now),
         submitted_at: Set(None),
         previous_response_id: Set(previous.map(|p| p.response_id)),
+        firm_id: Set(previous.map_or(id, |p| p.firm_id)),
     };
     let txn = db.begin().await?;
     response::Entity::insert(row)
