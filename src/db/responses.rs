@@ -16,7 +16,9 @@ use super::entities::{
 };
 use super::tokens::{hash_token, new_token};
 use super::{Error, Result};
-use crate::domain::questionnaire::{ConsentPurpose, LoadedDir, load_str};
+use crate::domain::questionnaire::{
+    ConsentPurpose, LoadedDir, differs_only_in_practices, load_str,
+};
 use crate::domain::roadmap::{Roadmap, StoredRoadmap};
 use crate::domain::scoring::ScoreResult;
 use crate::domain::{
@@ -39,10 +41,36 @@ pub async fn register_questionnaires(db: &DatabaseConnection, loaded: &LoadedDir
             .one(db)
             .await?;
         match existing {
+            Some(row)
+                if row.content_hash != def.content_hash
+                    && row
+                        .source
+                        .as_deref()
+                        .is_some_and(|stored| differs_only_in_practices(stored, &def.source)) =>
+            {
+                // Practices never change a result (`differs_only_in_practices`): take the file.
+                tracing::info!(
+                    questionnaire = %def.id,
+                    version = %def.version,
+                    "the questionnaire's key practices changed; its results did not"
+                );
+                questionnaire::Entity::update_many()
+                    .col_expr(
+                        questionnaire::Column::ContentHash,
+                        Expr::value(def.content_hash.clone()),
+                    )
+                    .col_expr(
+                        questionnaire::Column::Source,
+                        Expr::value(Some(def.source.to_string())),
+                    )
+                    .filter(questionnaire::Column::Id.eq(row.id))
+                    .exec(db)
+                    .await?;
+            }
             Some(row) if row.content_hash != def.content_hash => {
                 return Err(Error::Conflict(format!(
                     "questionnaire {} version {} was changed after responses were collected with it; \
-                     give the edited file a new version",
+                     give the edited file a new version (only its [[practice]] entries may change in place)",
                     def.id, def.version
                 )));
             }
