@@ -14,6 +14,7 @@ mod m20261204_100003_totp;
 mod m20261204_200001_app_secret;
 mod m20261204_200002_submit_limit;
 mod m20261204_300001_reassessment;
+mod m20261208_100001_aggregates;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_200001_app_secret::Migration),
             Box::new(m20261204_200002_submit_limit::Migration),
             Box::new(m20261204_300001_reassessment::Migration),
+            Box::new(m20261208_100001_aggregates::Migration),
         ]
     }
 }

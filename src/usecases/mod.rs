@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod assess;
 pub mod clock;
 pub mod consent;
+pub mod dashboard;
 pub mod demo;
 pub mod drafts;
 mod error;
