@@ -58,6 +58,13 @@ pub enum Command {
         #[command(flatten)]
         questionnaires: QuestionnaireSettings,
     },
+    /// Recompute the dashboard's aggregates from the stored results (idempotent).
+    RebuildAggregates {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        questionnaires: QuestionnaireSettings,
+    },
     /// Staff, agency and admin accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -188,9 +195,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let as_of = as_of.unwrap_or_else(|| crate::usecases::Clock::System.today());
             Ok(check_questionnaires(&dir, as_of))
         }
+        Command::RebuildAggregates {
+            database,
+            questionnaires,
+        } => rebuild_aggregates(&database, &questionnaires).await,
         Command::User(UserCommand::Add(args)) => user_add(args).await,
         Command::Agency(AgencyCommand::Add(args)) => agency_add(args).await,
     }
+}
+
+/// `dxready rebuild-aggregates`: a bar with rate and time left on a terminal, a line at the end.
+async fn rebuild_aggregates(
+    database: &DatabaseSettings,
+    questionnaires: &QuestionnaireSettings,
+) -> anyhow::Result<ExitCode> {
+    let loaded = crate::domain::questionnaire::load_dir(&questionnaires.questionnaires).map_err(
+        |problems| {
+            anyhow::anyhow!(
+                "questionnaires are invalid:\n{}",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        },
+    )?;
+    let db = crate::db::connect(&database.database_url).await?;
+    crate::db::migrate(&db).await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "rebuilding {wide_bar} {human_pos}/{human_len} {per_sec} left {eta}",
+        )
+        .expect("a valid template"),
+    );
+    let done = crate::db::aggregates::rebuild::rebuild_aggregates(&db, &loaded, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "aggregates rebuilt from {} responses ({} of versions no longer loaded left out)",
+        done.facts, done.skipped
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Progress of `seed-demo` on standard error: a bar with rate and time left on a terminal;

@@ -6,6 +6,7 @@
 //! PostgreSQL is for real deployments and several app instances. The same code runs on both.
 
 pub mod accounts;
+pub mod aggregates;
 pub mod audit;
 pub mod backup;
 pub mod cases;
@@ -19,7 +20,6 @@ pub mod responses;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
-pub mod stats;
 pub mod submissions;
 pub mod submit_limit;
 pub mod tokens;

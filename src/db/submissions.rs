@@ -59,6 +59,8 @@ pub struct SubmissionRows {
     barriers: Vec<result_barrier::ActiveModel>,
     consents: Vec<consent::ActiveModel>,
     mail: Option<outbox::ActiveModel>,
+    /// Its row in the dashboard's aggregates, written in the same transaction.
+    fact: super::aggregates::Fact,
 }
 
 impl SubmissionRows {
@@ -68,6 +70,7 @@ impl SubmissionRows {
         if let Some(earlier) = previous {
             self.response.previous_response_id = Set(Some(earlier.response_id));
             self.response.firm_id = Set(earlier.firm_id);
+            self.fact.previous_response_id = Some(earlier.response_id);
         }
         self
     }
@@ -106,7 +109,7 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         province: Set(profile_str("province")),
         former_province: Set(profile_str("former_province")),
         sector: Set(profile_str("sector")),
-        size_class: Set(size_class),
+        size_class: Set(size_class.clone()),
         channel: Set(channel.into()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -193,7 +196,19 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
             now,
         )
     });
+    let mut fact = super::aggregates::Fact::new(super::aggregates::FactInput {
+        response_id: id,
+        def,
+        profile: &submission.profile,
+        size_class: size_class.as_deref(),
+        result,
+        rule_ids: roadmap.items.iter().map(|i| i.id.clone()).collect(),
+        submitted_at: now,
+        previous_response_id: None,
+    });
+    fact.from_draft = draft.is_some();
     let rows = SubmissionRows {
+        fact,
         id,
         draft,
         response,
@@ -245,6 +260,7 @@ pub async fn write_batch(
     let mut barriers = Vec::new();
     let mut consents = Vec::new();
     let mut mail = Vec::new();
+    let mut facts = Vec::new();
     // Copies: the caller keeps the rows to write each submission alone should this batch fail.
     for rows in stored {
         if rows.draft.is_none() {
@@ -257,6 +273,7 @@ pub async fn write_batch(
         barriers.extend_from_slice(&rows.barriers);
         consents.extend_from_slice(&rows.consents);
         mail.extend(rows.mail.clone());
+        facts.push(&rows.fact);
     }
     insert_all(&txn, responses).await?;
     insert_all(&txn, answers).await?;
@@ -272,6 +289,7 @@ pub async fn write_batch(
     insert_all(&txn, barriers).await?;
     insert_all(&txn, consents).await?;
     insert_all(&txn, mail).await?;
+    super::aggregates::write(&txn, &facts).await?;
     txn.commit().await?;
     Ok(outcomes)
 }

@@ -20,6 +20,7 @@ pub mod assess;
 pub mod cases;
 pub mod clock;
 pub mod consent;
+pub mod dashboard;
 pub mod demo;
 pub mod drafts;
 mod error;

@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod browser;
 mod cli;
+mod dashboard;
 mod email;
 mod fixtures;
 mod followup;

@@ -1,126 +1,186 @@
-//! `GET /dashboard`: aggregate results for city and province staff (and admins). Counts and
-//! means only, never a firm's identity; groups under five are shown as "< 5" without a mean.
+//! `GET /dashboard` and its exports: aggregate results for city and province staff (and
+//! admins). Counts, shares and means only, never a firm's identity. Everything shown comes
+//! from `usecases::dashboard::figures`, which has already applied the privacy rule: a
+//! withheld figure shows as "< 5", a withheld view as a request to widen the filters.
 //! A staff account limited to a province sees only that province.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::{Markup, html};
-use serde::Deserialize;
 
 use super::{Console, current_definition, error_summary, province_name, reference};
 use crate::db::accounts::Account;
-use crate::db::stats::{self, Filter, Group, Summary};
-use crate::domain::Lang;
-use crate::domain::Role;
-use crate::domain::privacy;
+use crate::db::aggregates::Dim;
+use crate::domain::privacy::{MIN_GROUP, Shown, Withheld};
 use crate::domain::reference::Reference;
-use crate::web::dates::{day_range, parse_day};
+use crate::domain::{Definition, Lang, Role};
+use crate::usecases::dashboard::{self, Count, Figures, FilterProblem, FilterQuery, ViewFilter};
 use crate::web::export::{self, Cell, Table, Workbook};
 use crate::web::views::layout::{number, t};
 use crate::web::{AppError, AppResult, AppState};
 
-/// The filters of the dashboard and of `GET /api/v1/stats`, as given in the query string.
-#[derive(Debug, Default, Deserialize)]
-pub struct StatsQuery {
-    pub province: Option<String>,
-    pub sector: Option<String>,
-    pub size: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-}
-
-/// Why the filters were refused.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FilterProblem {
-    BadDate,
-    /// A province-limited account asked for another province.
-    OutsideScope,
-}
-
-fn given(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| v.chars().take(64).collect())
-}
-
-/// The filter an account may use: a province-limited account is held to its province.
-pub fn stats_filter(account: &Account, query: &StatsQuery) -> Result<Filter, FilterProblem> {
-    let asked = given(&query.province);
-    let province = match (&account.province, asked) {
-        (Some(own), Some(asked)) if *own != asked => return Err(FilterProblem::OutsideScope),
-        (Some(own), _) => Some(own.clone()),
-        (None, asked) => asked,
-    };
-    let from = parse_day(query.from.as_deref()).map_err(|_| FilterProblem::BadDate)?;
-    let to = parse_day(query.to.as_deref()).map_err(|_| FilterProblem::BadDate)?;
-    let (from, until) = day_range(from, to);
-    Ok(Filter {
-        province,
-        sector: given(&query.sector),
-        size_class: given(&query.size),
-        from,
-        until,
-    })
-}
-
-/// Everything the dashboard shows for one filter.
-struct Figures {
-    summary: Summary,
-    by_province: Vec<Group>,
-    by_sector: Vec<Group>,
-    by_size: Vec<Group>,
-    dimensions: std::collections::BTreeMap<String, f64>,
-    barriers: std::collections::BTreeMap<String, u64>,
-}
-
-async fn load_figures(state: &AppState, filter: &Filter) -> AppResult<Figures> {
-    let rows = stats::results(&state.db, filter).await?;
-    Ok(Figures {
-        summary: stats::summarise(&rows),
-        by_province: stats::group_by(&rows, |r| r.province.as_deref()),
-        by_sector: stats::group_by(&rows, |r| r.sector.as_deref()),
-        by_size: stats::group_by(&rows, |r| r.size_class.as_deref()),
-        dimensions: stats::dimension_means(&state.db, filter).await?,
-        barriers: stats::barrier_counts(&state.db, filter).await?,
-    })
-}
-
 /// A barrier's title in the questionnaire, else its id.
-fn barrier_title(def: Option<&crate::domain::Definition>, lang: Lang, id: &str) -> String {
+fn barrier_title(def: Option<&Definition>, lang: Lang, id: &str) -> String {
     def.and_then(|d| d.barrier(id))
         .map_or_else(|| id.to_string(), |b| b.title.get(lang).to_string())
 }
 
 /// A dimension's title in the questionnaire, else its id.
-fn dimension_title(def: Option<&crate::domain::Definition>, lang: Lang, id: &str) -> String {
+fn dimension_title(def: Option<&Definition>, lang: Lang, id: &str) -> String {
     def.and_then(|d| d.dimension(id))
         .map_or_else(|| id.to_string(), |d| d.title.get(lang).to_string())
 }
 
-/// The dashboard's tables as a file, under the privacy rule: a count or mean of 1–4 firms is
-/// an empty cell, and with fewer than five firms in all only the notes are written.
+/// A roadmap item's title, else its id.
+fn rule_title(def: Option<&Definition>, lang: Lang, id: &str) -> String {
+    def.and_then(|d| d.rules.iter().find(|r| r.id == id))
+        .map_or_else(|| id.to_string(), |r| r.title.get(lang).to_string())
+}
+
+fn level_name(def: Option<&Definition>, lang: Lang, level: u8) -> String {
+    def.and_then(|d| d.level(level)).map_or_else(
+        || format!("{} {level}", t(lang, "Mức", "Level")),
+        |l| l.name.get(lang).to_string(),
+    )
+}
+
+fn sector_name(reference: &Reference, lang: Lang, id: &str) -> String {
+    reference
+        .sector(id)
+        .map_or_else(|| id.to_string(), |s| s.name.get(lang).to_string())
+}
+
+fn size_name(reference: &Reference, lang: Lang, id: &str) -> String {
+    reference
+        .size_tables
+        .iter()
+        .flat_map(|table| &table.classes)
+        .find(|c| c.id == id)
+        .map_or_else(|| id.to_string(), |c| c.name.get(lang).to_string())
+}
+
+fn former_name(reference: &Reference, slug: &str) -> String {
+    reference
+        .former_provinces()
+        .into_iter()
+        .find(|(s, _, _)| *s == slug)
+        .map_or_else(|| slug.to_string(), |(_, name, _)| name.to_string())
+}
+
+fn group_name(reference: &Reference, lang: Lang, dim: Dim, key: &str) -> String {
+    if key.is_empty() {
+        return t(lang, "Không rõ", "Not given").into();
+    }
+    match dim {
+        Dim::Province => province_name(reference, lang, key),
+        Dim::FormerProvince => former_name(reference, key),
+        Dim::Sector => sector_name(reference, lang, key),
+        Dim::SizeClass => size_name(reference, lang, key),
+        _ => key.to_string(),
+    }
+}
+
+fn group_title(lang: Lang, dim: Dim) -> &'static str {
+    match dim {
+        Dim::Province => t(lang, "Theo tỉnh/thành phố", "By province"),
+        Dim::FormerProvince => t(
+            lang,
+            "Theo tỉnh/thành phố cũ (trước 1/7/2025)",
+            "By former province (before July 2025)",
+        ),
+        Dim::Sector => t(lang, "Theo ngành", "By sector"),
+        Dim::SizeClass => t(lang, "Theo quy mô", "By size"),
+        _ => "",
+    }
+}
+
+fn month_label(m: i32) -> String {
+    format!("{:02}/{}", m % 100, m / 100)
+}
+
+fn withheld_text(lang: Lang, w: &Withheld) -> String {
+    match w {
+        Withheld::Difference { dropped } => format!(
+            "{} ({})",
+            t(
+                lang,
+                "Hãy mở rộng bộ lọc: bỏ bớt bộ lọc, kết quả chỉ chênh lệch dưới 5 doanh nghiệp, nên có thể suy ra doanh nghiệp cụ thể",
+                "Widen the filters: without some of them the figures would differ by fewer than 5 firms, which could single those firms out",
+            ),
+            dropped.join(", ")
+        ),
+        Withheld::Month(m) => format!(
+            "{} {}.",
+            t(
+                lang,
+                "Hãy mở rộng bộ lọc: có dưới 5 doanh nghiệp trong tháng",
+                "Widen the filters: fewer than 5 of these firms in",
+            ),
+            month_label(*m)
+        ),
+    }
+}
+
+fn problem_text(lang: Lang, p: &FilterProblem) -> String {
+    match p {
+        FilterProblem::BadDate => t(
+            lang,
+            "Ngày phải có dạng 2026-11-22",
+            "Dates must look like 2026-11-22",
+        )
+        .into(),
+        FilterProblem::BadValue(field) => format!(
+            "{}: {field}",
+            t(lang, "Giá trị lọc không hợp lệ", "Unknown filter value")
+        ),
+        FilterProblem::OutsideScope => t(
+            lang,
+            "Tài khoản của bạn chỉ xem được tỉnh của mình",
+            "Your account can see only its own province",
+        )
+        .into(),
+    }
+}
+
+fn questionnaire_id(state: &AppState) -> String {
+    current_definition(state).map_or_else(String::new, |d| d.id.clone())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+fn cell(c: Count) -> Cell {
+    match c {
+        Shown::Figure(n) => Cell::Number(n as f64),
+        Shown::NoFirms => Cell::Number(0.0),
+        Shown::Suppressed => Cell::Suppressed,
+    }
+}
+
+fn mean_cell(v: Option<f64>) -> Cell {
+    v.map_or(Cell::Suppressed, |v| {
+        Cell::Number((v * 10.0).round() / 10.0)
+    })
+}
+
+/// A share of `n` in per cent, to 0.1.
+fn share_cell(c: Count, n: u64) -> Cell {
+    match c {
+        Shown::Figure(k) if n > 0 => Cell::Number((1000.0 * k as f64 / n as f64).round() / 10.0),
+        Shown::NoFirms => Cell::Number(0.0),
+        _ => Cell::Suppressed,
+    }
+}
+
+/// The dashboard's tables as a file, under the privacy rule: a withheld figure is an empty
+/// cell, and a withheld view writes only the notes.
 fn figures_workbook(
     lang: Lang,
     reference: &Reference,
-    def: Option<&crate::domain::Definition>,
-    query: &StatsQuery,
+    def: Option<&Definition>,
+    query: &FilterQuery,
     f: &Figures,
 ) -> Workbook {
-    let n = f.summary.responses;
-    let count = |c: u64| {
-        if privacy::shown(c, ()).is_suppressed() {
-            Cell::Suppressed
-        } else {
-            Cell::Number(c as f64)
-        }
-    };
-    let mean = |c: u64, v: Option<f64>| match (privacy::shown(c, v).figure().flatten(), c) {
-        (Some(v), _) => Cell::Number((v * 10.0).round() / 10.0),
-        (None, 0) => Cell::Empty,
-        (None, _) => Cell::Suppressed,
-    };
     let filter = |name: &str, v: &Option<String>| {
         (
             name.to_string(),
@@ -129,37 +189,55 @@ fn figures_workbook(
                 .unwrap_or_else(|| t(lang, "tất cả", "all").into()),
         )
     };
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    let mut notes = vec![
+        (
+            t(lang, "Bảng", "Tables").into(),
+            t(
+                lang,
+                "Kết quả đánh giá chuyển đổi số (dxready)",
+                "Digital-transformation readiness results (dxready)",
+            )
+            .into(),
+        ),
+        filter(t(lang, "Tỉnh/thành", "Province"), &f.filter.filter.province),
+        filter(
+            t(lang, "Tỉnh/thành cũ", "Former province"),
+            &query.former_province,
+        ),
+        filter(t(lang, "Xã/phường", "Commune"), &query.commune),
+        filter(t(lang, "Ngành", "Sector"), &query.sector),
+        filter(t(lang, "Quy mô", "Size"), &query.size),
+        filter("OCOP", &query.ocop),
+        filter(t(lang, "Xuất nhập khẩu", "Trade"), &query.trade),
+        filter(t(lang, "Phiên bản", "Version"), &f.filter.filter.version),
+        filter(t(lang, "Từ ngày", "From"), &day(f.filter.from_day)),
+        filter(t(lang, "Đến ngày", "To"), &day(f.filter.to_day)),
+        (
+            t(lang, "Ô trống", "Empty cells").into(),
+            t(
+                lang,
+                "ít hơn 5 doanh nghiệp, hoặc suy ra được từ các ô khác: không hiển thị để bảo vệ doanh nghiệp",
+                "fewer than 5 firms, or derivable from the other cells: withheld to protect the firms",
+            )
+            .into(),
+        ),
+    ];
+    if let Some(w) = &f.withheld {
+        notes.push((
+            t(lang, "Không hiển thị", "Withheld").into(),
+            withheld_text(lang, w),
+        ));
+    }
     let mut book = Workbook {
-        notes: vec![
-            (
-                t(lang, "Bảng", "Tables").into(),
-                t(
-                    lang,
-                    "Kết quả đánh giá chuyển đổi số (dxready)",
-                    "Digital-transformation readiness results (dxready)",
-                )
-                .into(),
-            ),
-            filter(t(lang, "Tỉnh/thành", "Province"), &query.province),
-            filter(t(lang, "Ngành", "Sector"), &query.sector),
-            filter(t(lang, "Quy mô", "Size"), &query.size),
-            filter(t(lang, "Từ ngày", "From"), &query.from),
-            filter(t(lang, "Đến ngày", "To"), &query.to),
-            (
-                t(lang, "Ô trống", "Empty cells").into(),
-                t(
-                    lang,
-                    "ít hơn 5 doanh nghiệp: không hiển thị để bảo vệ doanh nghiệp",
-                    "fewer than 5 firms: withheld to protect the firms",
-                )
-                .into(),
-            ),
-        ],
+        notes,
         tables: Vec::new(),
     };
-    if privacy::shown(n, ()).figure().is_none() {
+    if !f.detailed() {
         return book;
     }
+    let n = f.responses.figure().unwrap_or(0);
+    let firms = || t(lang, "Số doanh nghiệp", "Firms").to_string();
     book.tables.push(Table {
         title: t(lang, "Tổng quan", "Overview").into(),
         columns: vec![
@@ -168,29 +246,32 @@ fn figures_workbook(
             t(lang, "Điểm trung vị", "Median score").into(),
         ],
         rows: vec![vec![
-            count(n),
-            mean(n, f.summary.mean),
-            mean(n, f.summary.median),
+            cell(f.responses),
+            mean_cell(f.mean),
+            mean_cell(f.median),
         ]],
     });
-    let level_name = |level: i16| {
-        def.and_then(|d| d.level(u8::try_from(level).unwrap_or(0)))
-            .map_or_else(
-                || format!("{level}"),
-                |l| format!("{level} {}", l.name.get(lang)),
-            )
-    };
+    book.tables.push(Table {
+        title: t(lang, "Theo tháng", "By month").into(),
+        columns: vec![t(lang, "Tháng", "Month").into(), firms()],
+        rows: f
+            .months
+            .iter()
+            .map(|(m, c)| vec![Cell::Text(month_label(*m)), cell(*c)])
+            .collect(),
+    });
     book.tables.push(Table {
         title: t(lang, "Mức", "Levels").into(),
-        columns: vec![
-            t(lang, "Mức", "Level").into(),
-            t(lang, "Số doanh nghiệp", "Firms").into(),
-        ],
+        columns: vec![t(lang, "Mức", "Level").into(), firms()],
         rows: f
-            .summary
             .levels
             .iter()
-            .map(|(l, c)| vec![Cell::Text(level_name(*l)), count(*c)])
+            .map(|(l, c)| {
+                vec![
+                    Cell::Text(format!("{l} {}", level_name(def, lang, *l))),
+                    cell(*c),
+                ]
+            })
             .collect(),
     });
     book.tables.push(Table {
@@ -202,66 +283,73 @@ fn figures_workbook(
         rows: f
             .dimensions
             .iter()
-            .map(|(id, m)| {
+            .map(|(id, m)| vec![Cell::Text(dimension_title(def, lang, id)), mean_cell(*m)])
+            .collect(),
+    });
+    book.tables.push(Table {
+        title: t(lang, "Rào cản (% doanh nghiệp)", "Barriers (% of firms)").into(),
+        columns: vec![
+            t(lang, "Rào cản", "Barrier").into(),
+            t(lang, "Tự nêu", "Self-reported").into(),
+            t(lang, "Suy ra từ câu trả lời", "Inferred from answers").into(),
+        ],
+        rows: f
+            .barriers
+            .iter()
+            .map(|b| {
                 vec![
-                    Cell::Text(dimension_title(def, lang, id)),
-                    mean(n, Some(*m)),
+                    Cell::Text(barrier_title(def, lang, &b.id)),
+                    share_cell(b.self_reported, n),
+                    share_cell(b.inferred, n),
                 ]
             })
             .collect(),
     });
     book.tables.push(Table {
-        title: t(lang, "Rào cản", "Barriers").into(),
+        title: t(
+            lang,
+            "Việc được đề xuất nhiều nhất (% doanh nghiệp)",
+            "Most recommended actions (% of firms)",
+        )
+        .into(),
         columns: vec![
-            t(lang, "Rào cản", "Barrier").into(),
-            t(lang, "Số doanh nghiệp", "Firms").into(),
+            t(lang, "Việc", "Action").into(),
+            t(lang, "Tỷ lệ", "Share").into(),
         ],
         rows: f
-            .barriers
+            .rules
             .iter()
-            .map(|(id, c)| vec![Cell::Text(barrier_title(def, lang, id)), count(*c)])
+            .map(|(id, c)| vec![Cell::Text(rule_title(def, lang, id)), share_cell(*c, n)])
             .collect(),
     });
-    let groups = |title: &str, key: &str, groups: &[Group], name: &dyn Fn(&str) -> String| Table {
-        title: title.into(),
+    for (dim, groups) in &f.groups {
+        book.tables.push(Table {
+            title: group_title(lang, *dim).into(),
+            columns: vec![
+                t(lang, "Nhóm", "Group").into(),
+                firms(),
+                t(lang, "Điểm trung bình", "Mean score").into(),
+            ],
+            rows: groups
+                .iter()
+                .map(|g| {
+                    vec![
+                        Cell::Text(group_name(reference, lang, *dim, &g.key)),
+                        cell(g.count),
+                        mean_cell(g.mean),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    book.tables.push(Table {
+        title: t(lang, "Doanh nghiệp đánh giá lại", "Re-assessed firms").into(),
         columns: vec![
-            key.into(),
-            t(lang, "Số doanh nghiệp", "Firms").into(),
-            t(lang, "Điểm trung bình", "Mean score").into(),
+            firms(),
+            t(lang, "Thay đổi điểm trung bình", "Mean change in score").into(),
         ],
-        rows: groups
-            .iter()
-            .map(|g| {
-                vec![
-                    Cell::Text(
-                        g.key
-                            .as_deref()
-                            .map_or_else(|| t(lang, "không rõ", "not given").into(), name),
-                    ),
-                    count(g.count),
-                    mean(g.count, Some(g.mean)),
-                ]
-            })
-            .collect(),
-    };
-    book.tables.push(groups(
-        t(lang, "Theo tỉnh/thành", "By province"),
-        t(lang, "Tỉnh/thành", "Province"),
-        &f.by_province,
-        &|p| province_name(reference, lang, p),
-    ));
-    book.tables.push(groups(
-        t(lang, "Theo ngành", "By sector"),
-        t(lang, "Ngành", "Sector"),
-        &f.by_sector,
-        &|s| sector_name(reference, lang, s),
-    ));
-    book.tables.push(groups(
-        t(lang, "Theo quy mô", "By size"),
-        t(lang, "Quy mô", "Size"),
-        &f.by_size,
-        &|s| size_name(reference, lang, s),
-    ));
+        rows: vec![vec![cell(f.reassessed), mean_cell(f.mean_change)]],
+    });
     book
 }
 
@@ -271,16 +359,12 @@ pub async fn export(
     State(state): State<AppState>,
     console: Console,
     axum::extract::Path(format): axum::extract::Path<String>,
-    Query(query): Query<StatsQuery>,
+    Query(query): Query<FilterQuery>,
 ) -> AppResult<Response> {
     console.require(Role::sees_aggregates)?;
-    let filter = stats_filter(console.account(), &query).map_err(|p| match p {
-        FilterProblem::BadDate => {
-            AppError::BadRequest("from and to must be dates like 2026-11-22".into())
-        }
-        FilterProblem::OutsideScope => AppError::Forbidden,
-    })?;
-    let figures = load_figures(&state, &filter).await?;
+    let filter = dashboard::parse_filter(console.account(), &questionnaire_id(&state), &query)
+        .map_err(|p| crate::web::api::stats::filter_error(&p))?;
+    let figures = dashboard::figures(&state, console.account(), &filter).await?;
     let reference = reference(&state);
     let def = current_definition(&state);
     let book = figures_workbook(console.lang, &reference, def.as_deref(), &query, &figures);
@@ -304,97 +388,167 @@ pub async fn export(
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The page
+
 /// `GET /dashboard`.
 pub async fn dashboard(
     State(state): State<AppState>,
     console: Console,
-    Query(query): Query<StatsQuery>,
+    Query(query): Query<FilterQuery>,
 ) -> AppResult<Response> {
     console.require(Role::sees_aggregates)?;
     let lang = console.lang;
     let mut problems = Vec::new();
-    let filter = match stats_filter(console.account(), &query) {
+    let filter = match dashboard::parse_filter(console.account(), &questionnaire_id(&state), &query)
+    {
         Ok(f) => f,
         Err(problem) => {
-            problems.push(
-                match problem {
-                    FilterProblem::BadDate => t(
-                        lang,
-                        "Ngày phải có dạng 2026-11-22",
-                        "Dates must look like 2026-11-22",
-                    ),
-                    FilterProblem::OutsideScope => t(
-                        lang,
-                        "Tài khoản của bạn chỉ xem được tỉnh của mình",
-                        "Your account can see only its own province",
-                    ),
-                }
-                .to_string(),
-            );
-            stats_filter(console.account(), &StatsQuery::default()).unwrap_or_default()
+            problems.push(problem_text(lang, &problem));
+            dashboard::parse_filter(
+                console.account(),
+                &questionnaire_id(&state),
+                &FilterQuery::default(),
+            )
+            .unwrap_or_default()
         }
     };
-    let figures = load_figures(&state, &filter).await?;
+    let figures = dashboard::figures(&state, console.account(), &filter).await?;
     let reference = reference(&state);
     let def = current_definition(&state);
+    let versions: Vec<String> = state
+        .questionnaires
+        .definitions
+        .keys()
+        .map(|(_, version)| version.clone())
+        .collect();
     let content = html! {
         h1 { (t(lang, "Tổng quan kết quả đánh giá", "Assessment results")) }
         @if let Some(p) = &console.account().province {
             p.notice { (t(lang, "Bạn đang xem số liệu của ", "You are seeing figures for ")) (province_name(&reference, lang, p)) "." }
         }
         (error_summary(lang, &problems))
-        (filters(lang, console.account(), &reference, &filter, &query))
+        (filters(lang, console.account(), &reference, &versions, &filter))
         (figures_view(lang, &reference, def.as_deref(), &figures))
     };
     Ok(console.page(t(lang, "Tổng quan", "Dashboard"), content))
+}
+
+fn select_field(
+    lang: Lang,
+    id: &str,
+    label: &str,
+    chosen: Option<&str>,
+    options: &[(String, String)],
+) -> Markup {
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            select id=(id) name=(id) {
+                option value="" { (t(lang, "Tất cả", "All")) }
+                @for (value, name) in options {
+                    option value=(value) selected[chosen == Some(value.as_str())] { (name) }
+                }
+            }
+        }
+    }
 }
 
 fn filters(
     lang: Lang,
     account: &Account,
     reference: &Reference,
-    filter: &Filter,
-    query: &StatsQuery,
+    versions: &[String],
+    view: &ViewFilter,
 ) -> Markup {
+    let f = &view.filter;
+    let province = f.province.as_deref();
+    let provinces: Vec<(String, String)> = reference
+        .provinces
+        .iter()
+        .map(|p| (p.slug.clone(), p.name.get(lang).to_string()))
+        .collect();
+    // Former provinces and communes of the chosen province only (all former ones otherwise):
+    // a province-limited account sees no other province's names.
+    let formers: Vec<(String, String)> = reference
+        .former_provinces()
+        .into_iter()
+        .filter(|(_, _, now)| province.is_none_or(|p| p == *now))
+        .map(|(slug, name, _)| (slug.to_string(), name.to_string()))
+        .collect();
+    let communes: Vec<(String, String)> = province.map_or_else(Vec::new, |p| {
+        reference
+            .communes
+            .iter()
+            .filter(|c| c.province == p)
+            .map(|c| (c.slug.clone(), c.name.clone()))
+            .collect()
+    });
+    let sectors: Vec<(String, String)> = reference
+        .sectors
+        .iter()
+        .map(|s| (s.id.clone(), s.name.get(lang).to_string()))
+        .collect();
+    let sizes: Vec<(String, String)> = reference
+        .size_class_ids()
+        .into_iter()
+        .map(|id| {
+            let name = size_name(reference, lang, &id);
+            (id, name)
+        })
+        .collect();
+    let ocop = f.ocop.map(|o| if o { "true" } else { "false" });
+    let trades = [
+        (
+            "any",
+            t(lang, "Có xuất hoặc nhập khẩu", "Imports or exports"),
+        ),
+        ("import", t(lang, "Có nhập khẩu", "Imports")),
+        ("export", t(lang, "Có xuất khẩu", "Exports")),
+        ("both", t(lang, "Cả xuất và nhập khẩu", "Both")),
+        ("none", t(lang, "Không", "Neither")),
+    ]
+    .map(|(v, n)| (v.to_string(), n.to_string()));
+    let version = f
+        .version
+        .as_deref()
+        .and_then(|v| v.split_once('@'))
+        .map(|(_, v)| v);
+    let version_options: Vec<(String, String)> =
+        versions.iter().map(|v| (v.clone(), v.clone())).collect();
     html! {
         form.filters method="get" action="/dashboard" {
             @if account.province.is_none() {
+                (select_field(lang, "province", t(lang, "Tỉnh/thành phố", "Province"), province, &provinces))
+            }
+            (select_field(lang, "former_province", t(lang, "Tỉnh/thành phố cũ", "Former province"), f.former_province.as_deref(), &formers))
+            @if communes.is_empty() {
                 div.field {
-                    label for="province" { (t(lang, "Tỉnh/thành phố", "Province")) }
-                    select #province name="province" {
-                        option value="" { (t(lang, "Tất cả", "All")) }
-                        @for p in &reference.provinces {
-                            option value=(p.slug) selected[filter.province.as_deref() == Some(p.slug.as_str())] { (p.name.get(lang)) }
-                        }
-                    }
+                    label for="commune" { (t(lang, "Xã/phường (mã)", "Commune (slug)")) }
+                    input #commune type="text" name="commune" value=(f.commune.clone().unwrap_or_default());
                 }
+            } @else {
+                (select_field(lang, "commune", t(lang, "Xã/phường/đặc khu", "Commune"), f.commune.as_deref(), &communes))
             }
-            div.field {
-                label for="sector" { (t(lang, "Ngành", "Sector")) }
-                select #sector name="sector" {
-                    option value="" { (t(lang, "Tất cả", "All")) }
-                    @for s in &reference.sectors {
-                        option value=(s.id) selected[filter.sector.as_deref() == Some(s.id.as_str())] { (s.name.get(lang)) }
-                    }
-                }
-            }
-            div.field {
-                label for="size" { (t(lang, "Quy mô", "Size")) }
-                select #size name="size" {
-                    option value="" { (t(lang, "Tất cả", "All")) }
-                    @for id in reference.size_class_ids() {
-                        option value=(id) selected[filter.size_class.as_deref() == Some(id.as_str())] { (size_name(reference, lang, &id)) }
-                    }
-                }
-            }
+            (select_field(lang, "sector", t(lang, "Ngành", "Sector"), f.sector.as_deref(), &sectors))
+            (select_field(lang, "size", t(lang, "Quy mô", "Size"), f.size_class.as_deref(), &sizes))
+            (select_field(lang, "ocop", "OCOP", ocop, &[
+                ("true".into(), t(lang, "Có sản phẩm OCOP", "OCOP-rated").into()),
+                ("false".into(), t(lang, "Không có", "Not OCOP-rated").into()),
+            ]))
+            (select_field(lang, "trade", t(lang, "Xuất nhập khẩu", "Import/export"), f.trade.as_deref(), &trades))
+            (select_field(lang, "version", t(lang, "Phiên bản bảng hỏi", "Questionnaire version"), version, &version_options))
             div.field {
                 label for="from" { (t(lang, "Từ ngày", "From")) }
-                input #from type="date" name="from" value=(query.from.clone().unwrap_or_default());
+                input #from type="date" name="from" value=(view.from_day.map(|d| d.to_string()).unwrap_or_default());
             }
             div.field {
                 label for="to" { (t(lang, "Đến ngày", "To")) }
-                input #to type="date" name="to" value=(query.to.clone().unwrap_or_default());
+                input #to type="date" name="to" value=(view.to_day.map(|d| d.to_string()).unwrap_or_default());
             }
+            p.hint { (t(lang,
+                "Ngày được làm tròn thành cả tháng: từ ngày đầu tháng đến ngày cuối tháng.",
+                "Dates are widened to whole months: from the first day of the first month to the last day of the last.")) }
             button.button type="submit" { (t(lang, "Xem", "Apply")) }
             " "
             a href="/dashboard" { (t(lang, "Bỏ lọc", "Clear filters")) }
@@ -402,94 +556,96 @@ fn filters(
     }
 }
 
-fn sector_name(reference: &Reference, lang: Lang, id: &str) -> String {
-    reference
-        .sector(id)
-        .map_or_else(|| id.to_string(), |s| s.name.get(lang).to_string())
-}
-
-fn size_name(reference: &Reference, lang: Lang, id: &str) -> String {
-    reference
-        .size_tables
-        .iter()
-        .flat_map(|table| &table.classes)
-        .find(|c| c.id == id)
-        .map_or_else(|| id.to_string(), |c| c.name.get(lang).to_string())
-}
-
-/// A count of 1–4 firms: withheld under the privacy rule.
-fn is_small(count: u64) -> bool {
-    privacy::shown(count, ()).is_suppressed()
-}
-
-/// A count as shown: "< 5" for a small group.
-fn count_cell(lang: Lang, count: u64) -> String {
-    if is_small(count) {
-        "< 5".to_string()
-    } else {
-        number(lang, count as f64, 0)
+/// A count as shown: "< 5" for a withheld one.
+fn count_text(lang: Lang, c: Count) -> String {
+    match c {
+        Shown::Figure(n) => number(lang, n as f64, 0),
+        Shown::NoFirms => "0".into(),
+        Shown::Suppressed => format!("< {MIN_GROUP}"),
     }
 }
 
-fn score_cell(lang: Lang, count: u64, value: Option<f64>) -> String {
-    match value {
-        Some(v) if !is_small(count) && count > 0 => number(lang, v, 1),
-        _ => "–".to_string(),
+fn share_text(lang: Lang, c: Count, n: u64) -> String {
+    match c {
+        Shown::Figure(k) if n > 0 => format!("{} %", number(lang, 100.0 * k as f64 / n as f64, 0)),
+        Shown::NoFirms => "0 %".into(),
+        _ => format!("< {MIN_GROUP}"),
     }
+}
+
+fn score_text(lang: Lang, v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_string(), |v| number(lang, v, 1))
 }
 
 fn figures_view(
     lang: Lang,
     reference: &Reference,
-    def: Option<&crate::domain::Definition>,
+    def: Option<&Definition>,
     f: &Figures,
 ) -> Markup {
-    let n = f.summary.responses;
-    let shown = !is_small(n) && n > 0;
-    let low_levels: u64 = f
-        .summary
+    let n = f.responses.figure().unwrap_or(0);
+    let low_levels: Option<u64> = f
         .levels
         .iter()
-        .filter(|(l, _)| **l <= 1)
-        .map(|(_, c)| *c)
+        .filter(|(l, _)| *l <= 1)
+        .map(|(_, c)| match c {
+            Shown::Figure(n) => Some(*n),
+            Shown::NoFirms => Some(0),
+            Shown::Suppressed => None,
+        })
         .sum();
-    let top_barrier = f.barriers.iter().max_by_key(|(_, c)| **c);
-    let level_name = |level: i16| {
-        def.and_then(|d| d.level(u8::try_from(level).unwrap_or(0)))
-            .map_or_else(
-                || format!("{} {level}", t(lang, "Mức", "Level")),
-                |l| l.name.get(lang).to_string(),
-            )
-    };
-    let barrier_name = |id: &str| barrier_title(def, lang, id);
-    let dimension_name = |id: &str| dimension_title(def, lang, id);
-    let levels: Vec<i16> = match def {
-        Some(d) => d.levels.iter().map(|l| i16::from(l.level)).collect(),
-        None => f.summary.levels.keys().copied().collect(),
-    };
+    let top_barrier = f
+        .barriers
+        .iter()
+        .filter_map(|b| b.any.figure().map(|c| (c, &b.id)))
+        .max_by_key(|(c, _)| *c);
     html! {
         section.headline aria-label=(t(lang, "Số liệu chính", "Headline figures")) {
             dl.figures {
-                div { dt { (t(lang, "Số bài đánh giá", "Assessments")) } dd { (count_cell(lang, n)) } }
-                div { dt { (t(lang, "Điểm trung vị", "Median score")) } dd { (score_cell(lang, n, f.summary.median)) } }
+                div { dt { (t(lang, "Số bài đánh giá", "Assessments")) } dd { (count_text(lang, f.responses)) } }
+                div { dt { (t(lang, "Điểm trung bình", "Mean score")) } dd { (score_text(lang, f.mean)) } }
+                div { dt { (t(lang, "Điểm trung vị", "Median score")) } dd { (score_text(lang, f.median)) } }
                 div { dt { (t(lang, "Tỷ lệ ở Mức 0–1", "Share at levels 0–1")) } dd {
-                    @if shown && !is_small(low_levels) { (number(lang, 100.0 * low_levels as f64 / n as f64, 0)) " %" } @else { "–" }
+                    @match low_levels {
+                        Some(low) if f.detailed() && n > 0 => { (number(lang, 100.0 * low as f64 / n as f64, 0)) " %" }
+                        _ => { "–" }
+                    }
                 } }
                 div { dt { (t(lang, "Rào cản phổ biến nhất", "Most common barrier")) } dd {
                     @match top_barrier {
-                        Some((id, count)) if shown && !is_small(*count) => { (barrier_name(id)) }
-                        _ => { "–" }
+                        Some((_, id)) => { (barrier_title(def, lang, id)) }
+                        None => { "–" }
                     }
                 } }
             }
         }
-        @if n == 0 {
+        @if let Some(w) = &f.withheld {
+            p.notice role="status" { (withheld_text(lang, w)) }
+        } @else if matches!(f.responses, Shown::NoFirms) {
             p { (t(lang, "Chưa có bài đánh giá nào khớp với bộ lọc.", "No assessments match these filters yet.")) }
-        } @else if !shown {
+        } @else if !f.detailed() {
             p { (t(lang,
                 "Có ít hơn 5 bài đánh giá khớp với bộ lọc; để bảo vệ doanh nghiệp, số liệu chi tiết không được hiển thị.",
                 "Fewer than 5 assessments match these filters; to protect the firms, no detail is shown.")) }
         } @else {
+            p.hint { (t(lang,
+                "Số liệu của dưới 5 doanh nghiệp, hoặc có thể suy ra từ các số khác, hiện là “< 5”.",
+                "Figures of fewer than 5 firms, or that the other figures would give away, show as “< 5”.")) }
+            // Charts and province targets (task PRACT) go above each table.
+            section {
+                h2 { (t(lang, "Số bài đánh giá theo tháng", "Assessments by month")) }
+                table.table.table-numbers {
+                    thead { tr {
+                        th scope="col" { (t(lang, "Tháng", "Month")) }
+                        th scope="col" { (t(lang, "Số bài đánh giá", "Assessments")) }
+                    } }
+                    tbody {
+                        @for (m, c) in &f.months {
+                            tr { th scope="row" { (month_label(*m)) } td { (count_text(lang, *c)) } }
+                        }
+                    }
+                }
+            }
             section {
                 h2 { (t(lang, "Doanh nghiệp đang ở mức nào?", "What level are firms at?")) }
                 table.table.table-numbers {
@@ -499,16 +655,16 @@ fn figures_view(
                         th scope="col" { (t(lang, "Tỷ lệ", "Share")) }
                     } }
                     tbody {
-                        @for level in &levels {
-                            @let count = f.summary.levels.get(level).copied().unwrap_or(0);
+                        @for (level, c) in &f.levels {
                             tr {
-                                th scope="row" { (level_name(*level)) }
-                                td { (count_cell(lang, count)) }
+                                th scope="row" { (level) " " (level_name(def, lang, *level)) }
+                                td { (count_text(lang, *c)) }
                                 td {
-                                    @if is_small(count) { "–" } @else {
-                                        meter min="0" max=(n) value=(count) { (count) "/" (n) }
-                                        " " (number(lang, 100.0 * count as f64 / n as f64, 0)) " %"
+                                    @if let Shown::Figure(k) = c {
+                                        meter min="0" max=(n) value=(k) { (k) "/" (n) }
+                                        " "
                                     }
+                                    (share_text(lang, *c, n))
                                 }
                             }
                         }
@@ -520,15 +676,15 @@ fn figures_view(
                 table.table.table-numbers {
                     thead { tr {
                         th scope="col" { (t(lang, "Rào cản", "Barrier")) }
-                        th scope="col" { (t(lang, "Số doanh nghiệp", "Firms")) }
-                        th scope="col" { (t(lang, "Tỷ lệ", "Share")) }
+                        th scope="col" { (t(lang, "Doanh nghiệp tự nêu", "Named by the firm")) }
+                        th scope="col" { (t(lang, "Suy ra từ câu trả lời", "Shown by the answers")) }
                     } }
                     tbody {
-                        @for (id, count) in &f.barriers {
+                        @for b in &f.barriers {
                             tr {
-                                th scope="row" { (barrier_name(id)) }
-                                td { (count_cell(lang, *count)) }
-                                td { @if is_small(*count) { "–" } @else { (number(lang, 100.0 * *count as f64 / n as f64, 0)) " %" } }
+                                th scope="row" { (barrier_title(def, lang, &b.id)) }
+                                td { (share_text(lang, b.self_reported, n)) }
+                                td { (share_text(lang, b.inferred, n)) }
                             }
                         }
                     }
@@ -543,35 +699,53 @@ fn figures_view(
                     } }
                     tbody {
                         @for (id, mean) in &f.dimensions {
-                            tr { th scope="row" { (dimension_name(id)) } td { (number(lang, *mean, 1)) } }
+                            tr { th scope="row" { (dimension_title(def, lang, id)) } td { (score_text(lang, *mean)) } }
                         }
                     }
                 }
             }
-            (group_table(lang, t(lang, "Theo tỉnh/thành phố", "By province"), &f.by_province, |id| province_name(reference, lang, id)))
-            (group_table(lang, t(lang, "Theo ngành", "By sector"), &f.by_sector, |id| sector_name(reference, lang, id)))
-            (group_table(lang, t(lang, "Theo quy mô", "By size"), &f.by_size, |id| size_name(reference, lang, id)))
-        }
-    }
-}
-
-fn group_table(lang: Lang, title: &str, groups: &[Group], name: impl Fn(&str) -> String) -> Markup {
-    html! {
-        section {
-            h2 { (title) }
-            table.table.table-numbers {
-                thead { tr {
-                    th scope="col" { (t(lang, "Nhóm", "Group")) }
-                    th scope="col" { (t(lang, "Số bài đánh giá", "Assessments")) }
-                    th scope="col" { (t(lang, "Điểm trung bình", "Mean score")) }
-                } }
-                tbody {
-                    @for g in groups {
-                        tr {
-                            th scope="row" { @match &g.key { Some(k) => { (name(k)) } None => { (t(lang, "Không rõ", "Not given")) } } }
-                            td { (count_cell(lang, g.count)) }
-                            td { (score_cell(lang, g.count, Some(g.mean))) }
+            section {
+                h2 { (t(lang, "Việc được đề xuất nhiều nhất", "Most recommended actions")) }
+                table.table.table-numbers {
+                    thead { tr {
+                        th scope="col" { (t(lang, "Việc", "Action")) }
+                        th scope="col" { (t(lang, "Tỷ lệ doanh nghiệp", "Share of firms")) }
+                    } }
+                    tbody {
+                        @for (id, c) in &f.rules {
+                            tr { th scope="row" { (rule_title(def, lang, id)) } td { (share_text(lang, *c, n)) } }
                         }
+                    }
+                }
+            }
+            @for (dim, groups) in &f.groups {
+                section {
+                    h2 { (group_title(lang, *dim)) }
+                    table.table.table-numbers {
+                        thead { tr {
+                            th scope="col" { (t(lang, "Nhóm", "Group")) }
+                            th scope="col" { (t(lang, "Số bài đánh giá", "Assessments")) }
+                            th scope="col" { (t(lang, "Điểm trung bình", "Mean score")) }
+                        } }
+                        tbody {
+                            @for g in groups {
+                                tr {
+                                    th scope="row" { (group_name(reference, lang, *dim, &g.key)) }
+                                    td { (count_text(lang, g.count)) }
+                                    td { (score_text(lang, g.mean)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section {
+                h2 { (t(lang, "Doanh nghiệp đánh giá lại", "Firms that re-took the check")) }
+                p {
+                    (t(lang, "Số doanh nghiệp: ", "Firms: ")) (count_text(lang, f.reassessed))
+                    @if let Some(change) = f.mean_change {
+                        "; " (t(lang, "thay đổi điểm trung bình: ", "mean change in score: "))
+                        @if change > 0.0 { "+" } (number(lang, change, 1))
                     }
                 }
             }
