@@ -435,6 +435,28 @@ async fn an_invitation_starts_a_linked_re_assessment_with_progress(backend: Back
         .contents()
         .to_vec();
     assert_pdf_shows_progress(&app, &pdf, 3);
+
+    // The invitation's withdraw link withdraws the follow-up consent: the lead is gone.
+    let holder = browser();
+    let page = format!("/r/{withdraw}/withdraw");
+    let (_, form) = get_page(&app, &holder, &page).await;
+    assert!(
+        !form.contains(&format!("href=\"/r/{withdraw}\"")),
+        "no link to a result it does not show"
+    );
+    let res = post_page(
+        &app,
+        &holder,
+        &page,
+        &page,
+        &[("action", "withdraw:followup")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        get(&app, &agency, &lead_page).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let _ = app.stop().await;
 }
 backend_test!(an_invitation_starts_a_linked_re_assessment_with_progress);
