@@ -9,14 +9,11 @@ use uuid::Uuid;
 use super::{App, Error, Result};
 use crate::db;
 use crate::db::accounts::Account;
-use crate::db::audit::Actor;
+use crate::db::audit::{Actor, action};
 use crate::db::leads::{self, Scope};
 use crate::db::reassessment::{self, Invitation};
 use crate::db::responses::{self, Earlier};
 use crate::domain::{Definition, Lang, Role, Text};
-
-/// The audit log's name for a sent invitation.
-pub const INVITATION_SENT: &str = "invitation_sent";
 
 /// Which leads `account` may see: the same rule as the follow-up pages.
 pub async fn scope_of(app: &App, account: &Account) -> Result<Scope> {
@@ -102,7 +99,7 @@ pub async fn send_invitation(
         actor
             .record(
                 &app.db,
-                INVITATION_SENT,
+                action::INVITATION_SENT,
                 Some(lead_id.to_string()),
                 Some(format!("message {outbox_id}")),
             )
