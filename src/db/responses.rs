@@ -125,6 +125,8 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
 #[derive(Debug, Clone)]
 pub struct Earlier {
     pub response_id: Uuid,
+    /// The firm both assessments belong to.
+    pub firm_id: Uuid,
     /// Its profile (no personal data), to start the new draft with.
     pub profile: Profile,
     pub business_name: Option<String>,
@@ -132,12 +134,29 @@ pub struct Earlier {
 
 /// The submitted response a result token belongs to; `None` for an unknown token.
 pub async fn find_earlier(db: &DatabaseConnection, token: &str) -> Result<Option<Earlier>> {
-    let Some(row) = response::Entity::find()
+    let row = response::Entity::find()
         .filter(response::Column::ResultTokenHash.eq(hash_token(token)))
         .filter(response::Column::Status.eq(STATUS_SUBMITTED))
         .one(db)
-        .await?
-    else {
+        .await?;
+    earlier_of(db, row).await
+}
+
+/// The submitted response `id`, as an earlier assessment (for a link from an invitation or a
+/// reminder, which name the response, not its token).
+pub async fn find_earlier_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Option<Earlier>> {
+    let row = response::Entity::find_by_id(id)
+        .filter(response::Column::Status.eq(STATUS_SUBMITTED))
+        .one(db)
+        .await?;
+    earlier_of(db, row).await
+}
+
+async fn earlier_of(
+    db: &DatabaseConnection,
+    row: Option<response::Model>,
+) -> Result<Option<Earlier>> {
+    let Some(row) = row else {
         return Ok(None);
     };
     let business_name = contact::Entity::find_by_id(row.id)
@@ -146,6 +165,7 @@ pub async fn find_earlier(db: &DatabaseConnection, token: &str) -> Result<Option
         .and_then(|c| c.business_name);
     Ok(Some(Earlier {
         response_id: row.id,
+        firm_id: row.firm_id,
         profile: parse(&row.profile, "profile")?,
         business_name,
     }))
@@ -185,6 +205,7 @@ pub async fn create_draft(
         updated_at: Set(now),
         submitted_at: Set(None),
         previous_response_id: Set(previous.map(|p| p.response_id)),
+        firm_id: Set(previous.map_or(id, |p| p.firm_id)),
     };
     let txn = db.begin().await?;
     response::Entity::insert(row)

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod email;
 mod fixtures;
+mod followup;
 mod health;
 mod operations;
 mod pages;

@@ -110,6 +110,11 @@ pub fn load_dir(dir: &Path) -> Result<LoadedDir, Vec<Problem>> {
             Err(mut p) => problems.append(&mut p),
         }
     }
+    // Targets name practices, which the questionnaire files define: checked once every file has
+    // loaded (a file refused for another reason would make its practices look unknown).
+    if problems.is_empty() {
+        problems.extend(unknown_target_practices(&reference, &loaded));
+    }
     if loaded.definitions.is_empty() && problems.is_empty() {
         problems.push(Problem {
             file: dir.to_path_buf(),
@@ -125,6 +130,49 @@ pub fn load_dir(dir: &Path) -> Result<LoadedDir, Vec<Problem>> {
     } else {
         Err(problems)
     }
+}
+
+/// A problem for each target whose practice no loaded questionnaire defines.
+fn unknown_target_practices(reference: &Reference, loaded: &LoadedDir) -> Vec<Problem> {
+    let Some(file) = &reference.targets_path else {
+        return Vec::new();
+    };
+    if loaded.definitions.is_empty() {
+        return Vec::new();
+    }
+    let known: Vec<&str> = loaded
+        .definitions
+        .values()
+        .flat_map(|d| d.practices().iter().map(|p| p.id.as_str()))
+        .collect();
+    reference
+        .targets
+        .iter()
+        .filter(|t| !known.contains(&t.practice.as_str()))
+        .map(|t| {
+            let mut ids: Vec<&str> = known.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            Problem {
+                file: file.clone(),
+                line: t.practice_at.0,
+                col: t.practice_at.1,
+                message: format!(
+                    "target `{}`: unknown practice `{}` (the questionnaires define {})",
+                    t.id,
+                    t.practice,
+                    if ids.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ids.iter()
+                            .map(|i| format!("`{i}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            }
+        })
+        .collect()
 }
 
 pub fn load_file(path: &Path, reference: Arc<Reference>) -> Result<Definition, Vec<Problem>> {
@@ -245,6 +293,7 @@ fn table_errors(file: &DeTable<'_>) -> Vec<toml::de::Error> {
                 "band" => first_error::<format::BandDoc>,
                 "barrier" => first_error::<format::BarrierDoc>,
                 "rule" => first_error::<format::RuleDoc>,
+                "practice" => first_error::<format::PracticeDoc>,
                 _ => continue,
             };
         errors.extend(tables.iter().filter_map(read));
@@ -394,6 +443,7 @@ impl Checker<'_, '_> {
         let bands = self.bands(&doc, &retired);
         let barriers = self.barriers(&doc, &retired, &mut schema);
         let rules = self.rules(&doc, &questions, &schema, &retired);
+        let practices = self.practices(&doc, &schema, &retired);
 
         let question_index = questions
             .iter()
@@ -417,6 +467,7 @@ impl Checker<'_, '_> {
             bands,
             barriers,
             rules,
+            practices,
             goals_question: doc.goals_question.map(Spanned::into_inner),
             start_smart_limit: doc.start_smart_limit.map(Spanned::into_inner),
             summary_barrier_slot: doc.summary_barrier_slot,
@@ -946,6 +997,60 @@ impl Checker<'_, '_> {
         }
         schema.barriers = barriers.iter().map(|b| b.id.clone()).collect();
         barriers
+    }
+
+    /// Key practices: unique ids, both texts, and conditions over known questions that can hold.
+    fn practices(
+        &mut self,
+        doc: &FileDoc,
+        schema: &LoadSchema,
+        retired: &HashSet<String>,
+    ) -> Vec<Practice> {
+        let mut practices = Vec::new();
+        let mut practice_ids = HashSet::new();
+        for d in &doc.practices {
+            let at = d.id.span().start;
+            let id = d.id.get_ref().clone();
+            self.id(&d.id, "practice", &mut practice_ids, retired);
+            self.text(&d.title, at, &format!("practice `{id}` title"));
+            // Scoring place: answers, points and scores, as a barrier's inference reads them;
+            // flags and levels are left out so a practice never depends on the roadmap.
+            let adopted = self.expr(&d.adopted, schema, Place::Scoring);
+            let among = d
+                .among
+                .as_ref()
+                .map(|src| (src, self.expr(src, schema, Place::Scoring)));
+            if let Some(expr) = &adopted
+                && !expr.can_hold(schema)
+            {
+                self.p.at(
+                    d.adopted.span().start + 1,
+                    format!("practice `{id}` can never be adopted: its condition is never true"),
+                );
+            }
+            if let Some((src, Some(expr))) = &among
+                && !expr.can_hold(schema)
+            {
+                self.p.at(
+                    src.span().start + 1,
+                    format!("practice `{id}` is measured among no firm: `among` is never true"),
+                );
+            }
+            let among = match among {
+                None => Some(None),
+                Some((_, Some(expr))) => Some(Some(expr)),
+                Some((_, None)) => None,
+            };
+            if let (Some(adopted), Some(among)) = (adopted, among) {
+                practices.push(Practice {
+                    id,
+                    title: d.title.clone(),
+                    adopted,
+                    among,
+                });
+            }
+        }
+        practices
     }
 
     /// Roadmap rules: phases, categories, goals, support topics and conditions that can hold.
