@@ -185,6 +185,17 @@ pub struct ProgressRow {
     pub change: Option<f64>,
 }
 
+/// Which of `count` assessments (oldest first) get a column: all when they fit, else the first
+/// (T0, the baseline) and the latest; answers them and how many were left out.
+pub fn progress_columns(count: usize) -> (Vec<usize>, usize) {
+    let omitted = count.saturating_sub(PROGRESS_COLUMNS);
+    let mut kept: Vec<usize> = (0..count).collect();
+    if omitted > 0 {
+        kept.drain(1..=omitted);
+    }
+    (kept, omitted)
+}
+
 /// The date of an assessment as printed: the Vietnamese day.
 pub fn day(at: DateTime<Utc>) -> String {
     vietnam_date(at).format("%d/%m/%Y").to_string()
@@ -214,11 +225,7 @@ impl Report<'_> {
         let mut all: Vec<(DateTime<Utc>, &ScoreResult)> =
             history.iter().map(|p| (p.submitted_at, &p.score)).collect();
         all.push((self.result.submitted_at, &self.result.score));
-        let mut kept: Vec<usize> = (0..all.len()).collect();
-        let omitted = all.len().saturating_sub(PROGRESS_COLUMNS);
-        if omitted > 0 {
-            kept.drain(1..=omitted);
-        }
+        let (kept, omitted) = progress_columns(all.len());
         let headings = kept
             .iter()
             .map(|&n| format!("T{n} · {}", day(all[n].0)))
@@ -806,6 +813,55 @@ mod tests {
         let empty = bar(Some(0.0)).into_string();
         assert_eq!(empty.matches("<td").count(), 1);
         assert_eq!(bar(Some(40.0)).into_string().matches("<td").count(), 2);
+    }
+
+    #[test]
+    fn progress_keeps_the_first_and_the_latest_assessments() {
+        assert_eq!(progress_columns(2), (vec![0, 1], 0));
+        assert_eq!(progress_columns(5), (vec![0, 1, 2, 3, 4], 0));
+        assert_eq!(progress_columns(7), (vec![0, 3, 4, 5, 6], 2));
+        assert_eq!(change_text(Some(12.4)), "+12");
+        assert_eq!(change_text(Some(-3.0)), "−3");
+        assert_eq!(change_text(None), "–");
+    }
+
+    #[test]
+    fn a_retake_mail_links_to_the_retake_and_the_withdraw_page() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-06-30T20:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for (reason, lang, words) in [
+            (RetakeReason::Reminder, Lang::Vi, "sáu tháng"),
+            (RetakeReason::Reminder, Lang::En, "six months"),
+            (
+                RetakeReason::Invitation {
+                    agency: Some("Trung tâm\r\nBcc: x"),
+                },
+                Lang::Vi,
+                "Trung tâm Bcc: x mời",
+            ),
+        ] {
+            let mail = RetakeMail {
+                reason,
+                lang,
+                base_url: "http://x.vn",
+                questionnaire_id: "dxready-sme",
+                token: "RETAKE",
+                withdraw_token: "WITHDRAW",
+                business_name: Some("Cửa hàng Minh Anh"),
+                last_assessed: at,
+                expires_at: at,
+                sender: "no-reply@x.vn",
+            };
+            let rendered = retake(&mail);
+            for part in [&rendered.html, &rendered.text] {
+                assert!(part.contains("http://x.vn/s/dxready-sme?invite=RETAKE"));
+                assert!(part.contains("http://x.vn/r/WITHDRAW/withdraw"));
+                assert!(part.contains(words), "{part}");
+                // 20:00 UTC on 30 June is already 1 July in Vietnam.
+                assert!(part.contains("01/07/2026"), "{part}");
+            }
+        }
     }
 
     #[test]

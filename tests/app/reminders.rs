@@ -315,6 +315,28 @@ async fn an_invitation_starts_a_linked_re_assessment_with_progress(backend: Back
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(audit[0].actor, "a@hy.vn");
     assert_eq!(audit[0].object.as_deref(), Some(lead.to_string().as_str()));
+    let hash = dxready::auth::password::hash(PASSWORD.into())
+        .await
+        .unwrap();
+    let admin = AccountFields {
+        email: "admin@city.vn".into(),
+        role: Role::Admin,
+        agency_id: None,
+        province: None,
+    };
+    dxready::db::accounts::create_account(&app.state.db, &admin, &hash)
+        .await
+        .unwrap();
+    let admin = signed_in(&app, "admin@city.vn").await;
+    let (_, audit_page) = get_page(&app, &admin, "/admin/audit?action=invitation_sent").await;
+    assert!(
+        audit_page.contains(&lead.to_string()),
+        "admins filter on it"
+    );
+    assert!(
+        !audit_page.contains("<code>lead_viewed</code>"),
+        "and only on it"
+    );
 
     // The e-mail: to the shared address, a re-take link and a withdraw link.
     let mail = wait_for_mail(&app, 1).await;
@@ -435,6 +457,28 @@ async fn an_invitation_starts_a_linked_re_assessment_with_progress(backend: Back
         .contents()
         .to_vec();
     assert_pdf_shows_progress(&app, &pdf, 3);
+
+    // The invitation's withdraw link withdraws the follow-up consent: the lead is gone.
+    let holder = browser();
+    let page = format!("/r/{withdraw}/withdraw");
+    let (_, form) = get_page(&app, &holder, &page).await;
+    assert!(
+        !form.contains(&format!("href=\"/r/{withdraw}\"")),
+        "no link to a result it does not show"
+    );
+    let res = post_page(
+        &app,
+        &holder,
+        &page,
+        &page,
+        &[("action", "withdraw:followup")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        get(&app, &agency, &lead_page).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let _ = app.stop().await;
 }
 backend_test!(an_invitation_starts_a_linked_re_assessment_with_progress);

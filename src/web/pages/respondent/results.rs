@@ -25,21 +25,22 @@ async fn load(state: &AppState, token: &str) -> AppResult<StoredResult> {
         .ok_or(AppError::NotFound)
 }
 
-/// The result a withdraw link names: by the result token, or by the withdraw token of an
-/// invitation or reminder e-mail (which never shows the result itself).
-async fn load_for_withdraw(state: &AppState, token: &str) -> AppResult<StoredResult> {
+/// The result a withdraw link names: by the result token (true), or by the withdraw token of
+/// an invitation or reminder e-mail (false: it never shows the result itself).
+async fn load_for_withdraw(state: &AppState, token: &str) -> AppResult<(StoredResult, bool)> {
     if !looks_like_token(token) {
         return Err(AppError::NotFound);
     }
     if let Some(found) = responses::find_result(&state.db, &state.questionnaires, token).await? {
-        return Ok(found);
+        return Ok((found, true));
     }
     let id = crate::db::reassessment::response_of_withdraw_token(&state.db, token)
         .await?
         .ok_or(AppError::NotFound)?;
-    responses::find_result_by_id(&state.db, &state.questionnaires, id)
+    let found = responses::find_result_by_id(&state.db, &state.questionnaires, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    Ok((found, false))
 }
 
 pub async fn show_result(
@@ -116,7 +117,7 @@ pub async fn withdraw_page(
     Path(token): Path<String>,
     csrf: CsrfToken,
 ) -> AppResult<Response> {
-    let stored = load_for_withdraw(&state, &token).await?;
+    let (stored, shows_result) = load_for_withdraw(&state, &token).await?;
     let def = stored.definition.clone();
     let csrf_value = csrf.authenticity_token()?;
     let markup = page_with(
@@ -129,7 +130,7 @@ pub async fn withdraw_page(
         &format!("/r/{token}/withdraw"),
         None,
         html! {
-            a.back-link href={ "/r/" (token) } { "← " (t(lang, "Về trang kết quả", "Back to the result")) }
+            @if shows_result { a.back-link href={ "/r/" (token) } { "← " (t(lang, "Về trang kết quả", "Back to the result")) } }
             h1 { (t(lang, "Rút lại đồng ý hoặc xóa dữ liệu", "Withdraw consent or delete data")) }
             @if let Some(name) = &stored.business_name { p { (name) } }
             form method="post" action={ "/r/" (token) "/withdraw" } {
@@ -183,7 +184,7 @@ pub async fn withdraw(
     Form(form): Form<WithdrawForm>,
 ) -> AppResult<Response> {
     csrf.verify(&form.csrf_token)?;
-    let stored = load_for_withdraw(&state, &token).await?;
+    let (stored, shows_result) = load_for_withdraw(&state, &token).await?;
     let message = match form.action.as_str() {
         action if action == "withdraw" || action.starts_with("withdraw:") => {
             let purposes: Vec<ConsentPurpose> = match action.strip_prefix("withdraw:") {
@@ -221,7 +222,7 @@ pub async fn withdraw(
         None,
         html! {
             div.panel { h1 { (message.0) } }
-            @if message.1 { p { a href={ "/r/" (token) } { (t(lang, "Về trang kết quả", "Back to the result")) } } }
+            @if message.1 && shows_result { p { a href={ "/r/" (token) } { (t(lang, "Về trang kết quả", "Back to the result")) } } }
             p { a href="/" { (t(lang, "Về trang chủ", "Home")) } }
         },
     )
