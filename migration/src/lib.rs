@@ -14,6 +14,8 @@ mod m20261204_100003_totp;
 mod m20261204_200001_app_secret;
 mod m20261204_200002_submit_limit;
 mod m20261204_300001_reassessment;
+mod m20261208_400001_compact_response;
+mod m20261208_400002_support_offers;
 
 pub struct Migrator;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_200001_app_secret::Migration),
             Box::new(m20261204_200002_submit_limit::Migration),
             Box::new(m20261204_300001_reassessment::Migration),
+            Box::new(m20261208_400001_compact_response::Migration),
+            Box::new(m20261208_400002_support_offers::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ mod checkpoint;
 pub mod entities;
 pub mod export;
 pub mod leads;
+mod offers;
 pub mod outbox;
 pub mod responses;
 pub mod schema;
