@@ -140,11 +140,17 @@ def sample():
         time.sleep(0.02)
 
 
+failures = []
+
+
 def worker(offset):
     lat = []
     for i in range(len(filters)):
         q = filters[(i + offset * 7) % len(filters)]
-        lat.append(timed(f"{endpoints[(i + offset) % 2]}?{q}")[0])
+        try:
+            lat.append(timed(f"{endpoints[(i + offset) % 2]}?{q}")[0])
+        except Exception as e:  # a 408 from the server's own request timeout, say
+            failures.append(str(e))
     return lat
 
 
@@ -162,8 +168,10 @@ done.set()
 sampler.join()
 concurrent = [x for r in results for x in r]
 print(
-    f"RESULT concurrent=4 n={len(concurrent)} p50_ms={percentile(concurrent, 50):.1f} "
-    f"p95_ms={percentile(concurrent, 95):.1f} wall_s={wall:.1f}"
+    f"RESULT concurrent=4 n={len(concurrent)} failed={len(failures)} "
+    f"p50_ms={percentile(concurrent, 50) if concurrent else float('nan'):.1f} "
+    f"p95_ms={percentile(concurrent, 95) if concurrent else float('nan'):.1f} wall_s={wall:.1f}"
+    + (f" first_failure={failures[0]!r}" if failures else "")
 )
 print(
     f"RESULT memory rss_start_mb={rss_start / 1024:.0f} peak_sequential_mb={hwm_sequential / 1024:.0f} "

@@ -7,8 +7,9 @@
 #   DURATION=60s CONNECTIONS=64 bench/load.sh
 #   SKIP_BUILD=1 bench/load.sh          # use the binaries already in target/release
 #   APP_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench SUBMIT_RATE=60 bench/load.sh
-#                                       # the app on PostgreSQL (a fresh database: it is dropped
-#                                       # and created), with the default shared submit limit
+#                                       # the app on PostgreSQL (give it a fresh, empty database),
+#                                       # with the default shared submit limit; FORWARDED=1 gives
+#                                       # each request its own client address (bench/submit.lua)
 #   ONLY_APP=1 bench/load.sh            # skip the baseline
 #
 # Tools: wrk (Debian: `apt-get install wrk`; the script is bench/submit.lua), python3 (makes the

@@ -235,10 +235,10 @@ pub async fn write_batch(
         consents.extend_from_slice(&rows.consents);
         mail.extend(rows.mail.clone());
         for offer in &rows.offers {
-            if let sea_orm::ActiveValue::Set(digest) = &offer.digest {
-                if offered.insert(digest.clone()) {
-                    offers.push(offer.clone());
-                }
+            if let sea_orm::ActiveValue::Set(digest) = &offer.digest
+                && offered.insert(digest.clone())
+            {
+                offers.push(offer.clone());
             }
         }
     }
