@@ -6,6 +6,11 @@
 #   bench/load.sh                      # 32 connections, 20 s measured after a 5 s warm-up
 #   DURATION=60s CONNECTIONS=64 bench/load.sh
 #   SKIP_BUILD=1 bench/load.sh          # use the binaries already in target/release
+#   APP_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench SUBMIT_RATE=60 bench/load.sh
+#                                       # the app on PostgreSQL (give it a fresh, empty database),
+#                                       # with the default shared submit limit; FORWARDED=1 gives
+#                                       # each request its own client address (bench/submit.lua)
+#   ONLY_APP=1 bench/load.sh            # skip the baseline
 #
 # Tools: wrk (Debian: `apt-get install wrk`; the script is bench/submit.lua), python3 (makes the
 # request bodies, standard library only), sqlite3 (counts the rows a submission writes; Debian:
@@ -70,9 +75,13 @@ field() { # file name
 
 # --- the app -------------------------------------------------------------------------------
 (
-  export DXREADY_DATABASE_URL="sqlite://$work/app.db?mode=rwc"
+  export DXREADY_DATABASE_URL="${APP_DATABASE_URL:-sqlite://$work/app.db?mode=rwc}"
   export DXREADY_ADDR="127.0.0.1:$APP_PORT"
-  export DXREADY_SUBMIT_RATE=0
+  # 0 = no limit; 60 is the default (shared through the database on PostgreSQL). All of wrk's
+  # requests come from 127.0.0.1, so a real limit would refuse them: with a limit, the bodies are
+  # sent with X-Forwarded-For addresses of their own (see DXREADY_TRUSTED_PROXIES below).
+  export DXREADY_SUBMIT_RATE=${SUBMIT_RATE:-0}
+  export DXREADY_TRUSTED_PROXIES=127.0.0.1
   export DXREADY_MAIL_DIR="$work/mail"
   [ -n "$APP_LOG" ] && export RUST_LOG="$APP_LOG"
   exec target/release/dxready serve 2>"$work/app.log"
@@ -84,13 +93,22 @@ echo "request bodies: $(wc -l <"$work/bodies.jsonl") different, $(( $(wc -c <"$w
 run_wrk app "http://127.0.0.1:$APP_PORT"
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
 
+if [ -n "${APP_DATABASE_URL:-}" ] || [ -n "${ONLY_APP:-}" ]; then
+  summary="$(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $CONNECTIONS connections, $DURATION, ${APP_DATABASE_URL:-sqlite} submit rate ${SUBMIT_RATE:-0}
+  app:      $(field "$work/app.wrk" rps) req/s  p50 $(field "$work/app.wrk" p50_ms) ms  p90 $(field "$work/app.wrk" p90_ms) ms  p99 $(field "$work/app.wrk" p99_ms) ms  not 201: $(field "$work/app.wrk" not_201)"
+  echo; echo "$summary"
+  [ -n "${RESULTS_FILE:-}" ] && echo "$summary" >>"$RESULTS_FILE"
+  grep -h FIRST_ERROR "$work"/*.wrk && exit 1
+  exit 0
+fi
+
 # What one submission writes, on average (rounded), from the app's own database.
 avg() { sqlite3 "$work/app.db" "SELECT CAST(ROUND(1.0 * (SELECT COUNT(*) FROM $1) / (SELECT COUNT(*) FROM response)) AS INTEGER)"; }
-answers=$(avg answer); dims=$(avg result_dimension); barriers=$(avg result_barrier); consents=$(avg consent)
+answers=$(sqlite3 "$work/app.db" "SELECT CAST(ROUND(AVG((SELECT COUNT(*) FROM json_each(answers)))) AS INTEGER) FROM response"); dims=$(avg result_dimension); barriers=$(avg result_barrier); consents=$(avg consent)
 contacts=$(avg contact); results=$(avg assessment_result)
 result_bytes=$(sqlite3 "$work/app.db" "SELECT CAST(AVG(LENGTH(dimensions) + LENGTH(barriers) + LENGTH(roadmap)) AS INTEGER) FROM assessment_result")
-rows=$(( 1 + answers + results + dims + barriers + contacts + consents ))
-echo "one submission writes $rows rows on average: 1 response, $answers answers, $results result ($result_bytes bytes of JSON), $dims dimensions, $barriers barriers, $contacts contact, $consents consents"
+rows=$(( 1 + results + dims + barriers + contacts + consents ))
+echo "one submission writes $rows rows on average: 1 response (with its $answers answers), $results result ($result_bytes bytes of JSON), $dims dimensions, $barriers barriers, $contacts contact, $consents consents"
 
 # --- the baseline --------------------------------------------------------------------------
 (

@@ -30,8 +30,17 @@ function init(args)
   wrk.headers["Content-Type"] = "application/json"
 end
 
+-- FORWARDED=1: each request comes from its own client address (X-Forwarded-For, the app
+-- trusting 127.0.0.1 as its proxy), so a per-address submit limit is checked on every request
+-- but never reached.
+local forwarded = os.getenv("FORWARDED") == "1"
+
 function request()
   i = i + 1
+  if forwarded then
+    local n = i + (offset or 0) * 1000
+    wrk.headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
+  end
   return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])
 end
 

@@ -178,7 +178,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::db::migrate(&db).await?;
             crate::db::responses::register_questionnaires(&db, &loaded).await?;
             let mut progress = SeedProgress::new(responses);
-            crate::usecases::demo::seed_demo(&db, &def, responses, seed, |done, total| {
+            crate::usecases::demo::seed_demo(&db, def, responses, seed, |done, total| {
                 progress.update(done, total);
             })
             .await?;
@@ -267,7 +267,7 @@ impl SeedProgress {
         }
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "seeding {wide_bar} {human_pos}/{human_len} {per_sec} left {eta}",
+                "seeding {wide_bar} {human_pos}/{human_len} {per_sec} elapsed {elapsed} left {eta}",
             )
             .expect("a valid template"),
         );
@@ -283,10 +283,11 @@ impl SeedProgress {
                 next,
             } => {
                 if done >= *next || done == total {
+                    let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
                     eprintln!(
-                        "seeded {done}/{total} ({:.0}%, {:.0}/s)",
+                        "seeded {done}/{total} ({:.0}%, {rate:.0}/s, {:.0} s left)",
                         done as f64 * 100.0 / total.max(1) as f64,
-                        done as f64 / started.elapsed().as_secs_f64().max(1e-9)
+                        total.saturating_sub(done) as f64 / rate.max(1e-9)
                     );
                     *next = done + *step;
                 }

@@ -18,6 +18,10 @@ mod m20261208_100001_aggregates;
 mod m20261208_200001_firm;
 mod m20261208_200002_cases;
 mod m20261208_300001_reassessment_links;
+mod m20261208_400001_compact_response;
+mod m20261208_400002_support_offers;
+
+pub use m20261208_200001_firm::back_fill_firms;
 
 pub struct Migrator;
 
@@ -39,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_200001_firm::Migration),
             Box::new(m20261208_200002_cases::Migration),
             Box::new(m20261208_300001_reassessment_links::Migration),
+            Box::new(m20261208_400001_compact_response::Migration),
+            Box::new(m20261208_400002_support_offers::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod checkpoint;
 pub mod entities;
 pub mod export;
 pub mod leads;
+mod offers;
 pub mod outbox;
 pub mod reassessment;
 pub mod responses;

@@ -11,19 +11,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{
-    answer, assessment_result, consent, contact, outbox, questionnaire, response,
-};
+use super::entities::{assessment_result, consent, contact, outbox, questionnaire, response};
 use super::tokens::{hash_token, new_token};
 use super::{Error, Result};
 use crate::domain::questionnaire::{
     ConsentPurpose, LoadedDir, differs_only_in_practices, load_str,
 };
-use crate::domain::roadmap::{Roadmap, StoredRoadmap};
+use crate::domain::roadmap::Roadmap;
 use crate::domain::scoring::ScoreResult;
-use crate::domain::{
-    Answer, Answers, Contact, Definition, Lang, Profile, ProfileValue, Submission,
-};
+use crate::domain::{Answers, Contact, Definition, Lang, Profile, ProfileValue, Submission};
 
 /// Bumped when scoring semantics change, stored with each result.
 pub const ENGINE_VERSION: &str = "1";
@@ -216,7 +212,6 @@ pub async fn create_draft(
         id: Set(id),
         questionnaire_id: Set(def.id.clone()),
         questionnaire_version: Set(def.version.clone()),
-        content_hash: Set(def.content_hash.clone()),
         lang: Set(lang.code().into()),
         status: Set(STATUS_DRAFT.into()),
         resume_token_hash: Set(Some(hash_token(&token))),
@@ -224,6 +219,7 @@ pub async fn create_draft(
         current_section: Set(None),
         profile: Set(previous.map_or_else(|| "{}".into(), |p| json(&p.profile))),
         consents: Set("[]".into()),
+        answers: Set("{}".into()),
         province: Set(None),
         former_province: Set(None),
         sector: Set(None),
@@ -318,14 +314,7 @@ pub async fn find_draft(db: &DatabaseConnection, id: Uuid) -> Result<Option<Draf
 async fn load_draft(db: &DatabaseConnection, row: response::Model) -> Result<Draft> {
     let mut profile: Profile = parse(&row.profile, "profile")?;
     let consents: BTreeSet<ConsentPurpose> = parse(&row.consents, "consents")?;
-    let mut answers = Answers::new();
-    for a in answer::Entity::find()
-        .filter(answer::Column::ResponseId.eq(row.id))
-        .all(db)
-        .await?
-    {
-        answers.insert(a.question_id, parse::<Answer>(&a.value, "answer")?);
-    }
+    let answers: Answers = parse(&row.answers, "answers")?;
     let contact_row = contact::Entity::find_by_id(row.id).one(db).await?;
     let mut contact = Contact::default();
     if let Some(c) = contact_row {
@@ -372,6 +361,10 @@ pub async fn save_draft(
             Expr::value(json(&submission.consents)),
         )
         .col_expr(
+            response::Column::Answers,
+            Expr::value(json(&submission.answers)),
+        )
+        .col_expr(
             response::Column::CurrentSection,
             Expr::value(current_section.map(str::to_string)),
         )
@@ -385,30 +378,8 @@ pub async fn save_draft(
             "this response was already submitted".into(),
         ));
     }
-    answer::Entity::delete_many()
-        .filter(answer::Column::ResponseId.eq(id))
-        .exec(&txn)
-        .await?;
-    insert_answers(&txn, id, &submission.answers).await?;
     upsert_contact(&txn, id, name, contact).await?;
     txn.commit().await?;
-    Ok(())
-}
-
-/// A draft's answers as given so far (points are computed at submission).
-async fn insert_answers(txn: &impl ConnectionTrait, id: Uuid, answers: &Answers) -> Result<()> {
-    if answers.is_empty() {
-        return Ok(());
-    }
-    let rows = answers.iter().map(|(q, a)| answer::ActiveModel {
-        response_id: Set(id),
-        question_id: Set(q.clone()),
-        value: Set(json(a)),
-        points: Set(None),
-    });
-    answer::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await?;
     Ok(())
 }
 
@@ -649,9 +620,7 @@ pub async fn find_result_by_id(
         &row.questionnaire_version,
     )
     .await?;
-    let roadmap = parse::<StoredRoadmap>(&res.roadmap, "roadmap")?
-        .restore(&def)
-        .map_err(|e| Error::Corrupt(format!("roadmap: {e}")))?;
+    let roadmap = super::offers::restore(db, &res.roadmap, &def).await?;
     let previous = match row.previous_response_id {
         Some(id) => previous_result(db, id).await?,
         None => None,

@@ -19,14 +19,14 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::entities::{
-    answer, assessment_result, consent, contact, outbox, response, result_barrier, result_dimension,
+    assessment_result, consent, contact, outbox, response, result_barrier, result_dimension,
+    support_offer,
 };
 use super::responses::{
     ENGINE_VERSION, STATUS_DRAFT, STATUS_SUBMITTED, contact_upsert, json, split_profile,
 };
 use super::tokens::{hash_token, new_token};
 use super::{Error, Result};
-use crate::domain::facts::Facts;
 use crate::domain::{Contact, Definition, Lang, Roadmap, ScoreResult, Submission};
 
 /// What a submission stores: the cleaned submission, contact, result and roadmap.
@@ -52,7 +52,6 @@ pub struct SubmissionRows {
     /// it is still a draft); `None`: a new response row is inserted.
     draft: Option<Uuid>,
     response: response::ActiveModel,
-    answers: Vec<answer::ActiveModel>,
     contact: contact::ActiveModel,
     result: assessment_result::ActiveModel,
     dimensions: Vec<result_dimension::ActiveModel>,
@@ -61,6 +60,8 @@ pub struct SubmissionRows {
     mail: Option<outbox::ActiveModel>,
     /// Its row in the dashboard's aggregates, written in the same transaction.
     fact: super::aggregates::Fact,
+    /// The support programmes its roadmap offers, stored once however many results offer them.
+    offers: Vec<support_offer::ActiveModel>,
 }
 
 impl SubmissionRows {
@@ -98,7 +99,6 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         id: Set(id),
         questionnaire_id: Set(def.id.clone()),
         questionnaire_version: Set(def.version.clone()),
-        content_hash: Set(def.content_hash.clone()),
         lang: Set(lang.code().into()),
         status: Set(STATUS_SUBMITTED.into()),
         resume_token_hash: Set(None),
@@ -106,6 +106,7 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         current_section: Set(None),
         profile: Set(json(&public)),
         consents: Set(json(&submission.consents)),
+        answers: Set(json(&submission.answers)),
         province: Set(profile_str("province")),
         former_province: Set(profile_str("former_province")),
         sector: Set(profile_str("sector")),
@@ -118,20 +119,6 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         // A new firm until `re_assessing` says otherwise.
         firm_id: Set(id),
     };
-    let facts = Facts::new(def, submission);
-    let answers = submission
-        .answers
-        .iter()
-        .map(|(q, a)| answer::ActiveModel {
-            response_id: Set(id),
-            question_id: Set(q.clone()),
-            value: Set(json(a)),
-            points: Set(def
-                .question(q)
-                .and_then(|question| facts.points(question))
-                .map(|(p, _)| p)),
-        })
-        .collect();
     let contact = contact::ActiveModel {
         response_id: Set(id),
         business_name: Set(name),
@@ -139,6 +126,7 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         phone: Set(contact.phone.clone()),
         created_at: Set(now),
     };
+    let (stored_roadmap, offers) = super::offers::split(roadmap);
     let stored_result = assessment_result::ActiveModel {
         response_id: Set(id),
         overall: Set(result.overall),
@@ -146,7 +134,7 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         band: Set(result.band.clone()),
         dimensions: Set(json(&result.dimensions)),
         barriers: Set(json(&result.barriers)),
-        roadmap: Set(json(&roadmap.to_stored())),
+        roadmap: Set(stored_roadmap),
         agency_flags: Set(json(&roadmap.agency_flags)),
         engine_version: Set(ENGINE_VERSION.into()),
         computed_at: Set(now),
@@ -212,13 +200,13 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         id,
         draft,
         response,
-        answers,
         contact,
         result: stored_result,
         dimensions,
         barriers,
         consents,
         mail,
+        offers,
     };
     (rows, token)
 }
@@ -244,16 +232,7 @@ pub async fn write_batch(
         }
         outcomes.push(outcome);
     }
-    let drafts: Vec<Uuid> = stored.iter().filter_map(|r| r.draft).collect();
-    if !drafts.is_empty() {
-        // A submitted draft's answers are replaced by the cleaned, final ones.
-        answer::Entity::delete_many()
-            .filter(answer::Column::ResponseId.is_in(drafts))
-            .exec(&txn)
-            .await?;
-    }
     let mut responses = Vec::new();
-    let mut answers = Vec::new();
     let mut contacts = Vec::new();
     let mut results = Vec::new();
     let mut dimensions = Vec::new();
@@ -261,12 +240,13 @@ pub async fn write_batch(
     let mut consents = Vec::new();
     let mut mail = Vec::new();
     let mut facts = Vec::new();
+    let mut offers: Vec<support_offer::ActiveModel> = Vec::new();
+    let mut offered = std::collections::HashSet::new();
     // Copies: the caller keeps the rows to write each submission alone should this batch fail.
     for rows in stored {
         if rows.draft.is_none() {
             responses.push(rows.response.clone());
         }
-        answers.extend_from_slice(&rows.answers);
         contacts.push(rows.contact.clone());
         results.push(rows.result.clone());
         dimensions.extend_from_slice(&rows.dimensions);
@@ -274,13 +254,26 @@ pub async fn write_batch(
         consents.extend_from_slice(&rows.consents);
         mail.extend(rows.mail.clone());
         facts.push(&rows.fact);
+        for offer in &rows.offers {
+            if let sea_orm::ActiveValue::Set(digest) = &offer.digest
+                && offered.insert(digest.clone())
+            {
+                offers.push(offer.clone());
+            }
+        }
     }
     insert_all(&txn, responses).await?;
-    insert_all(&txn, answers).await?;
     // A draft may already have a contact row (saved with its first pages).
     for chunk in chunks(contacts) {
         contact::Entity::insert_many(chunk)
             .on_conflict(contact_upsert())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    // Most offers are already stored: the same programmes in result after result.
+    for chunk in chunks(offers) {
+        support_offer::Entity::insert_many(chunk)
+            .on_conflict_do_nothing_on([support_offer::Column::Digest])
             .exec_without_returning(&txn)
             .await?;
     }
@@ -306,6 +299,8 @@ async fn submit_draft(
         result_token_hash: row.result_token_hash.clone(),
         profile: row.profile.clone(),
         consents: row.consents.clone(),
+        // A submitted draft's answers are replaced by the cleaned, final ones.
+        answers: row.answers.clone(),
         province: row.province.clone(),
         former_province: row.former_province.clone(),
         sector: row.sector.clone(),

@@ -202,6 +202,8 @@ impl Roadmap {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredRoadmap {
     pub items: Vec<StoredItem>,
+    /// Empty in a result row since the database keeps offers apart (`db::offers`).
+    #[serde(default)]
     pub programmes: Vec<SupportItem>,
     pub agency_flags: Vec<String>,
 }

@@ -510,7 +510,10 @@ const FIRST_SCHEMA_TABLES: [&str; 8] = [
 
 /// Copies the rows of the first schema's tables from the database at `from_url` into `old`,
 /// keeping only the columns the first schema has: `old` then holds what the first release
-/// stored for those responses.
+/// stored for those responses. What today's schema keeps elsewhere is put back where the first
+/// one had it: answers as rows (today one JSON column of the response), the questionnaire's
+/// content hash on each response, the support programmes inside each roadmap (today in
+/// `support_offer`).
 async fn copy_into_first_schema(backend: Backend, from_url: &str, old: &DatabaseConnection) {
     match backend {
         Backend::Sqlite => {
@@ -533,9 +536,33 @@ async fn copy_into_first_schema(backend: Backend, from_url: &str, old: &Database
                     .iter()
                     .map(|r| r.try_get_by_index(0).unwrap())
                     .collect();
-                let columns = columns.join(", ");
+                let source = |column: &str| {
+                    match (table, column) {
+                    ("response", "content_hash") => "(SELECT q.content_hash FROM today.questionnaire q \
+                         WHERE q.questionnaire_id = t.questionnaire_id AND q.version = t.questionnaire_version)"
+                        .to_string(),
+                    // Programmes inline, as results held them before `support_offer`.
+                    ("assessment_result", "roadmap") => "json_object('items', t.roadmap -> 'items', \
+                         'programmes', (SELECT json_group_array(json(o.body)) FROM json_each(t.roadmap, '$.offers') d \
+                                        JOIN today.support_offer o ON o.digest = d.value), \
+                         'agency_flags', t.roadmap -> 'agency_flags')"
+                        .to_string(),
+                    _ => format!("t.{column}"),
+                }
+                };
+                let from = match table {
+                    // `->` gives each answer's JSON text as stored.
+                    "answer" => "(SELECT r.id AS response_id, j.key AS question_id, \
+                                 r.answers -> j.key AS value, NULL AS points \
+                                 FROM today.response r, json_each(r.answers) j)"
+                        .to_string(),
+                    _ => format!("today.{table}"),
+                };
+                let selected: Vec<String> = columns.iter().map(|c| source(c)).collect();
                 old.execute_unprepared(&format!(
-                    "INSERT INTO main.{table} ({columns}) SELECT {columns} FROM today.{table}"
+                    "INSERT INTO main.{table} ({}) SELECT {} FROM {from} t",
+                    columns.join(", "),
+                    selected.join(", ")
                 ))
                 .await
                 .unwrap();
@@ -547,11 +574,27 @@ async fn copy_into_first_schema(backend: Backend, from_url: &str, old: &Database
         Backend::Postgres => {
             let today = dxready::db::connect(from_url).await.unwrap();
             for table in FIRST_SCHEMA_TABLES {
+                let select = match table {
+                    "answer" => "SELECT json_build_object('response_id', r.id, 'question_id', a.key, \
+                                 'value', a.value::text, 'points', NULL)::text \
+                                 FROM response r, json_each(r.answers::json) a"
+                        .to_string(),
+                    "response" => "SELECT (to_jsonb(t) || jsonb_build_object('content_hash', q.content_hash))::text \
+                                   FROM response t JOIN questionnaire q \
+                                   ON q.questionnaire_id = t.questionnaire_id AND q.version = t.questionnaire_version"
+                        .to_string(),
+                    "assessment_result" => "SELECT (to_jsonb(t) || jsonb_build_object('roadmap', json_build_object( \
+                                              'items', t.roadmap::json -> 'items', \
+                                              'programmes', (SELECT coalesce(json_agg(o.body::json), '[]'::json) \
+                                                 FROM json_array_elements_text(t.roadmap::json -> 'offers') d \
+                                                 JOIN support_offer o ON o.digest = d), \
+                                              'agency_flags', t.roadmap::json -> 'agency_flags')::text))::text \
+                                            FROM assessment_result t"
+                        .to_string(),
+                    _ => format!("SELECT row_to_json(t)::text FROM {table} t"),
+                };
                 let rows = today
-                    .query_all_raw(Statement::from_string(
-                        today.get_database_backend(),
-                        format!("SELECT row_to_json(t)::text FROM {table} t"),
-                    ))
+                    .query_all_raw(Statement::from_string(today.get_database_backend(), select))
                     .await
                     .unwrap();
                 for row in rows {

@@ -1,7 +1,6 @@
 //! sea-orm entities, one file per table. Only `crate::db` uses them directly.
 
 pub mod agency;
-pub mod answer;
 pub mod app_user;
 pub mod assessment_result;
 pub mod audit_log;
@@ -18,3 +17,4 @@ pub mod reassess_reminder;
 pub mod response;
 pub mod result_barrier;
 pub mod result_dimension;
+pub mod support_offer;

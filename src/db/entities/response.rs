@@ -7,7 +7,6 @@ pub struct Model {
     pub id: Uuid,
     pub questionnaire_id: String,
     pub questionnaire_version: String,
-    pub content_hash: String,
     pub lang: String,
     pub status: String,
     pub resume_token_hash: Option<String>,
@@ -15,6 +14,8 @@ pub struct Model {
     pub current_section: Option<String>,
     pub profile: String,
     pub consents: String,
+    /// The answers as one JSON object, question id → answer (`"opt"`, `["a","b"]`, `4`).
+    pub answers: String,
     pub province: Option<String>,
     pub former_province: Option<String>,
     pub sector: Option<String>,
