@@ -14,6 +14,7 @@ pub mod entities;
 pub mod export;
 pub mod leads;
 pub mod outbox;
+pub mod reassessment;
 pub mod responses;
 pub mod schema;
 pub mod secrets;

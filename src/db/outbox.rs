@@ -33,6 +33,10 @@ pub enum Kind {
     RoadmapReport,
     /// A link to continue a saved draft.
     ResumeLink,
+    /// An agency invites the firm to re-take the check (`crate::db::reassessment`).
+    Invitation,
+    /// Six months after the firm's last assessment, a reminder to re-take it.
+    ReassessReminder,
 }
 
 impl Kind {
@@ -40,13 +44,20 @@ impl Kind {
         match self {
             Kind::RoadmapReport => "roadmap_report",
             Kind::ResumeLink => "resume_link",
+            Kind::Invitation => "reassess_invitation",
+            Kind::ReassessReminder => "reassess_reminder",
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::RoadmapReport, Kind::ResumeLink]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Kind::RoadmapReport,
+            Kind::ResumeLink,
+            Kind::Invitation,
+            Kind::ReassessReminder,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -364,12 +375,15 @@ pub async fn retry(db: &DatabaseConnection, id: i64) -> Result<bool> {
     };
     let token = match (Kind::parse(&msg.kind), msg.response_id, msg.token) {
         (_, _, Some(kept)) => Some(kept),
+        (Some(Kind::Invitation | Kind::ReassessReminder), _, None) => {
+            super::reassessment::reissue(&txn, id).await?
+        }
         (Some(kind), Some(response_id), None) => {
             let token = super::tokens::new_token();
             let hash = Expr::value(Some(super::tokens::hash_token(&token)));
             let column = match kind {
                 Kind::ResumeLink => response::Column::ResumeTokenHash,
-                Kind::RoadmapReport => response::Column::ResultTokenHash,
+                _ => response::Column::ResultTokenHash,
             };
             response::Entity::update_many()
                 .col_expr(column, hash)

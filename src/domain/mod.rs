@@ -9,6 +9,7 @@ pub mod assessment;
 pub mod contact;
 pub mod expr;
 pub mod facts;
+pub mod practices;
 pub mod privacy;
 pub mod problem;
 pub mod questionnaire;

@@ -14,7 +14,8 @@ use printpdf::{
 };
 use unicode_normalization::UnicodeNormalization;
 
-use super::render::{Report, points};
+use super::render::{ProgressTable, Report, change_text, points};
+use crate::db::responses::PreviousResult;
 
 const REGULAR_TTF: &[u8] = include_bytes!("../../static/fonts/DejaVuSans.ttf");
 
@@ -239,6 +240,85 @@ impl Writer {
         self.line_at(&value, BODY.bold(), MARGIN + CONTENT_W - w, self.y + 5.0);
     }
 
+    /// One row of a table: a title cut to the first column, then `cells` right-aligned in
+    /// equal columns across the rest.
+    fn table_row(&mut self, title: &str, cells: &[String], style: Style) {
+        let row = style.size * 1.7;
+        self.ensure(row);
+        self.y -= row;
+        let title_w = CONTENT_W * 0.36;
+        let (font, widen) = self.font(style.bold);
+        let full = printable(font, title);
+        let mut shown = full.clone();
+        let mut keep = full.chars().count();
+        while text_width(font, style.size * widen, &shown) > title_w - 6.0 && keep > 1 {
+            keep -= 1;
+            shown = full.chars().take(keep).collect::<String>() + "…";
+        }
+        self.line_at(&shown, style, MARGIN, self.y + 5.0);
+        let column_w = (CONTENT_W - title_w) / cells.len().max(1) as f32;
+        for (n, cell) in cells.iter().enumerate() {
+            let text = printable(font, cell);
+            let w = text_width(font, style.size * widen, &text);
+            let right = MARGIN + title_w + column_w * (n + 1) as f32;
+            self.line_at(&text, style, right - w, self.y + 5.0);
+        }
+    }
+
+    /// Progress across the firm's assessments: a column per assessment and the change.
+    fn progress(&mut self, r: &Report<'_>, progress: &ProgressTable) {
+        self.ensure(60.0 + 14.0 * progress.rows.len() as f32);
+        self.paragraph(
+            r.t(
+                "Tiến bộ qua các lần đánh giá",
+                "Progress across your assessments",
+            ),
+            BODY.bold().size(14.0),
+        );
+        let mut headings: Vec<String> = progress
+            .headings
+            .iter()
+            .map(|h| h.split(" · ").next().unwrap_or(h).to_string())
+            .collect();
+        headings.push(r.t("Thay đổi", "Change").to_string());
+        let small = BODY.size(8.5).color(MUTED);
+        self.table_row(r.t("Khía cạnh", "Dimension"), &headings, small.bold());
+        let mut dates: Vec<String> = progress
+            .headings
+            .iter()
+            .map(|h| h.split(" · ").nth(1).unwrap_or_default().to_string())
+            .collect();
+        dates.push(String::new());
+        self.table_row("", &dates, small);
+        for (n, row) in progress.rows.iter().enumerate() {
+            let mut cells: Vec<String> = row
+                .scores
+                .iter()
+                .map(|s| s.map_or_else(|| "–".to_string(), points))
+                .collect();
+            cells.push(change_text(row.change));
+            let style = if n == 0 { BODY.bold() } else { BODY.size(9.5) };
+            self.table_row(&row.title, &cells, style);
+        }
+        if progress.omitted > 0 {
+            let note = match r.lang {
+                crate::domain::Lang::Vi => {
+                    format!(
+                        "{} lần đánh giá ở giữa không hiện trong bảng.",
+                        progress.omitted
+                    )
+                }
+                crate::domain::Lang::En => {
+                    format!(
+                        "{} assessment(s) in between are not shown.",
+                        progress.omitted
+                    )
+                }
+            };
+            self.paragraph(&note, small);
+        }
+    }
+
     fn finish(mut self, footer: &str) -> Vec<PdfPage> {
         self.new_page();
         let count = self.pages.len();
@@ -317,8 +397,15 @@ fn wrap(font: &Face, size: f32, text: &str, width: f32) -> Vec<String> {
 }
 
 /// Renders the full roadmap: result, every dimension, barriers, and every roadmap item with
-/// why, evidence, steps and support.
+/// why, evidence, steps and support; with the change since the earlier assessment the result
+/// names.
 pub fn roadmap_pdf(r: &Report<'_>) -> Vec<u8> {
+    roadmap_pdf_with(r, &r.known_history())
+}
+
+/// [`roadmap_pdf`] with progress across `history`, the firm's earlier assessments oldest first
+/// (T0 → T1 → … → this one).
+pub fn roadmap_pdf_with(r: &Report<'_>, history: &[PreviousResult]) -> Vec<u8> {
     let title = r
         .t(
             "Lộ trình chuyển đổi số của doanh nghiệp",
@@ -373,6 +460,11 @@ pub fn roadmap_pdf(r: &Report<'_>) -> Vec<u8> {
         w.dimension_row(title, score);
     }
     w.space(12.0);
+
+    if let Some(progress) = r.progress(history) {
+        w.progress(r, &progress);
+        w.space(12.0);
+    }
 
     if !r.result.score.barriers.is_empty() {
         w.paragraph(

@@ -1,11 +1,14 @@
 //! E-mail bodies: HTML (maud; inline styles and tables only, so Gmail and Outlook keep the
 //! layout) and a plain-text alternative, in the respondent's language.
 
+use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use crate::db::responses::StoredResult;
+use crate::db::responses::{PreviousResult, StoredResult};
 use crate::domain::questionnaire::Phase;
+use crate::domain::scoring::ScoreResult;
 use crate::domain::{Definition, Lang, RoadmapItem, Text};
+use crate::usecases::clock::vietnam_date;
 
 /// Who sends these e-mails, for the footer. Say who runs the service here when it is known.
 pub fn operator() -> Text {
@@ -159,6 +162,96 @@ impl Report<'_> {
     }
 }
 
+/// The most assessments a progress table shows: the first one and the latest ones.
+pub const PROGRESS_COLUMNS: usize = 5;
+
+/// Progress across a firm's assessments, T0 → T1 → … → this one: a column per assessment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressTable {
+    /// `T0 · 12/01/2026`, … (the numbers show which were left out).
+    pub headings: Vec<String>,
+    /// The overall score, then each dimension in file order.
+    pub rows: Vec<ProgressRow>,
+    /// Assessments between the first and the latest ones that do not fit.
+    pub omitted: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressRow {
+    pub title: String,
+    /// One per column; None where that assessment had no score for it.
+    pub scores: Vec<Option<f64>>,
+    /// This assessment minus the one before it.
+    pub change: Option<f64>,
+}
+
+/// The date of an assessment as printed: the Vietnamese day.
+pub fn day(at: DateTime<Utc>) -> String {
+    vietnam_date(at).format("%d/%m/%Y").to_string()
+}
+
+/// A change in points: `+12`, `−3` (a true minus sign), `–` when unknown.
+pub fn change_text(change: Option<f64>) -> String {
+    match change {
+        Some(d) => format!("{}{:.0}", if d >= 0.0 { "+" } else { "−" }, d.abs()),
+        None => "–".into(),
+    }
+}
+
+impl Report<'_> {
+    /// The earlier assessment the stored result names, as a chain of one (the worker passes
+    /// the whole chain; see `crate::db::reassessment::earlier_results`).
+    pub fn known_history(&self) -> Vec<PreviousResult> {
+        self.result.previous.iter().cloned().collect()
+    }
+
+    /// The progress table for `history` (earlier assessments, oldest first); None for a first
+    /// assessment.
+    pub fn progress(&self, history: &[PreviousResult]) -> Option<ProgressTable> {
+        if history.is_empty() {
+            return None;
+        }
+        let mut all: Vec<(DateTime<Utc>, &ScoreResult)> =
+            history.iter().map(|p| (p.submitted_at, &p.score)).collect();
+        all.push((self.result.submitted_at, &self.result.score));
+        let mut kept: Vec<usize> = (0..all.len()).collect();
+        let omitted = all.len().saturating_sub(PROGRESS_COLUMNS);
+        if omitted > 0 {
+            kept.drain(1..=omitted);
+        }
+        let headings = kept
+            .iter()
+            .map(|&n| format!("T{n} · {}", day(all[n].0)))
+            .collect();
+        let row = |title: String, value: &dyn Fn(&ScoreResult) -> Option<f64>| {
+            let scores: Vec<Option<f64>> = kept.iter().map(|&n| value(all[n].1)).collect();
+            let last = value(all[all.len() - 1].1);
+            let before = value(all[all.len() - 2].1);
+            let change = last.zip(before).map(|(l, b)| l - b);
+            ProgressRow {
+                title,
+                scores,
+                change,
+            }
+        };
+        let mut rows = vec![row(
+            self.t("Điểm tổng", "Overall score").to_string(),
+            &|s: &ScoreResult| Some(s.overall),
+        )];
+        for d in &self.def.dimensions {
+            rows.push(row(
+                d.title.get(self.lang).to_string(),
+                &|s: &ScoreResult| s.dimension(&d.id).and_then(|x| x.score),
+            ));
+        }
+        Some(ProgressTable {
+            headings,
+            rows,
+            omitted,
+        })
+    }
+}
+
 pub fn pick<'s>(lang: Lang, vi: &'s str, en: &'s str) -> &'s str {
     match lang {
         Lang::Vi => vi,
@@ -256,6 +349,12 @@ fn paragraph(text: &str) -> Markup {
 
 /// The report e-mail: summary of the result and the roadmap's first items per phase.
 pub fn roadmap_report(r: &Report<'_>) -> Rendered {
+    roadmap_report_with(r, &r.known_history())
+}
+
+/// The report e-mail, with progress across `history` (the earlier assessments, oldest first).
+pub fn roadmap_report_with(r: &Report<'_>, history: &[PreviousResult]) -> Rendered {
+    let progress = r.progress(history);
     let subject = r.subject();
     let overall = points(r.result.score.overall);
     let small = format!("{FONT}font-size:13px;line-height:19px;color:{MUTED};");
@@ -293,6 +392,7 @@ pub fn roadmap_report(r: &Report<'_>) -> Rendered {
                 }
             }
         } }
+        @if let Some(progress) = &progress { (progress_html(r, progress)) }
         @let barriers = r.top_barriers();
         @if !barriers.is_empty() {
             (section_title(r.t("Những rào cản chính", "Main barriers")))
@@ -344,9 +444,67 @@ pub fn roadmap_report(r: &Report<'_>) -> Rendered {
     };
     Rendered {
         html: layout(r.lang, &subject, rows),
-        text: report_text(r),
+        text: report_text(r, progress.as_ref()),
         subject,
     }
+}
+
+fn progress_html(r: &Report<'_>, progress: &ProgressTable) -> Markup {
+    let cell = format!("{FONT}padding:6px 4px;font-size:13px;border-bottom:1px solid {TRACK};");
+    html! {
+        (section_title(r.t("Tiến bộ qua các lần đánh giá", "Progress across your assessments")))
+        tr { td style="padding:0 32px;" {
+            table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;" {
+                tr {
+                    th align="left" style=(cell.clone()) { (r.t("Khía cạnh", "Dimension")) }
+                    @for h in &progress.headings { th align="right" style=(cell.clone()) { (h) } }
+                    th align="right" style=(cell.clone()) { (r.t("Thay đổi", "Change")) }
+                }
+                @for row in &progress.rows {
+                    tr {
+                        td style=(cell.clone()) { (row.title) }
+                        @for s in &row.scores { td align="right" style=(cell.clone()) { (s.map_or_else(|| "–".to_string(), points)) } }
+                        td align="right" style=(format!("{cell}font-weight:bold;")) { (change_text(row.change)) }
+                    }
+                }
+            }
+            @if progress.omitted > 0 {
+                p style=(format!("{FONT}font-size:12px;color:{MUTED};")) { (omitted_note(r.lang, progress.omitted)) }
+            }
+        } }
+    }
+}
+
+fn omitted_note(lang: Lang, omitted: usize) -> String {
+    match lang {
+        Lang::Vi => format!("{omitted} lần đánh giá ở giữa không hiện trong bảng."),
+        Lang::En => format!("{omitted} assessment(s) in between are not shown."),
+    }
+}
+
+/// The progress table as plain text: fixed-width columns.
+pub fn progress_text(lang: Lang, progress: &ProgressTable) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    for row in &progress.rows {
+        let scores: Vec<String> = row
+            .scores
+            .iter()
+            .map(|s| format!("{:>4}", s.map_or_else(|| "–".to_string(), points)))
+            .collect();
+        let _ = writeln!(
+            t,
+            "{}  ({:>3})  {}",
+            scores.join(" →"),
+            change_text(row.change),
+            row.title
+        );
+    }
+    let _ = writeln!(t, "({})", progress.headings.join(" → "));
+    if progress.omitted > 0 {
+        let _ = writeln!(t, "{}", omitted_note(lang, progress.omitted));
+    }
+    t
 }
 
 /// A ten-step text bar: `[######----]`.
@@ -355,7 +513,7 @@ fn text_bar(score: Option<f64>) -> String {
     format!("[{}{}]", "#".repeat(filled), "-".repeat(10 - filled))
 }
 
-fn report_text(r: &Report<'_>) -> String {
+fn report_text(r: &Report<'_>, progress: Option<&ProgressTable>) -> String {
     use std::fmt::Write;
     let mut t = String::new();
     let _ = writeln!(t, "{}\n", r.greeting());
@@ -382,6 +540,17 @@ fn report_text(r: &Report<'_>) -> String {
     for (title, score) in r.dimensions() {
         let shown = score.map_or_else(|| "–".to_string(), points);
         let _ = writeln!(t, "{} {:>3}  {title}", text_bar(score), shown);
+    }
+    if let Some(progress) = progress {
+        let _ = writeln!(
+            t,
+            "\n{}",
+            r.t(
+                "TIẾN BỘ QUA CÁC LẦN ĐÁNH GIÁ",
+                "PROGRESS ACROSS YOUR ASSESSMENTS"
+            )
+        );
+        t.push_str(&progress_text(r.lang, progress));
     }
     let barriers = r.top_barriers();
     if !barriers.is_empty() {
@@ -485,6 +654,139 @@ pub fn resume_link(lang: Lang, base_url: &str, token: &str, sender: &str) -> Ren
     Rendered {
         html: layout(lang, &subject, rows),
         text: format!("{intro}\n\n{label}: {url}\n\n-- \n{identity}\n"),
+        subject,
+    }
+}
+
+/// Why a re-take e-mail is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetakeReason<'a> {
+    /// A support agency invites the firm (its name, when it has one).
+    Invitation { agency: Option<&'a str> },
+    /// Six months after the last assessment (the firm asked for it).
+    Reminder,
+}
+
+/// What an invitation or reminder e-mail is made from.
+pub struct RetakeMail<'a> {
+    pub reason: RetakeReason<'a>,
+    pub lang: Lang,
+    /// Public base URL without a trailing slash.
+    pub base_url: &'a str,
+    pub questionnaire_id: &'a str,
+    /// The plaintext re-take token, and the withdraw token derived from it.
+    pub token: &'a str,
+    pub withdraw_token: &'a str,
+    pub business_name: Option<&'a str>,
+    pub last_assessed: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The sender's address, named in the footer.
+    pub sender: &'a str,
+}
+
+impl RetakeMail<'_> {
+    pub fn retake_url(&self) -> String {
+        format!(
+            "{}/s/{}?invite={}",
+            self.base_url, self.questionnaire_id, self.token
+        )
+    }
+
+    pub fn withdraw_url(&self) -> String {
+        format!("{}/r/{}/withdraw", self.base_url, self.withdraw_token)
+    }
+}
+
+/// The invitation or reminder to re-take the check: the re-take link (pre-filled, compared with
+/// the last result), when it ends, why the e-mail came, and the withdraw link.
+pub fn retake(m: &RetakeMail<'_>) -> Rendered {
+    let lang = m.lang;
+    let t = |vi: &'static str, en: &'static str| pick(lang, vi, en);
+    let greeting = match (m.business_name, lang) {
+        (Some(name), Lang::Vi) => format!("Kính gửi {},", one_line(name)),
+        (Some(name), Lang::En) => format!("Dear {},", one_line(name)),
+        (None, Lang::Vi) => "Xin chào,".into(),
+        (None, Lang::En) => "Hello,".into(),
+    };
+    let last = day(m.last_assessed);
+    let (subject, intro, why) = match (m.reason, lang) {
+        (RetakeReason::Invitation { agency }, Lang::Vi) => (
+            "Lời mời đánh giá lại mức độ sẵn sàng chuyển đổi số".to_string(),
+            format!(
+                "{} mời doanh nghiệp làm lại bài tự đánh giá sẵn sàng chuyển đổi số để xem tiến bộ so với lần đánh giá ngày {last}.",
+                agency.map_or_else(|| "Đơn vị hỗ trợ".to_string(), one_line)
+            ),
+            "Thư này được gửi vì doanh nghiệp đã đồng ý để đơn vị hỗ trợ liên hệ khi làm bài đánh giá.",
+        ),
+        (RetakeReason::Invitation { agency }, Lang::En) => (
+            "An invitation to re-take the digital-readiness check".to_string(),
+            format!(
+                "{} invites your business to take the digital-readiness self-assessment again, to see how far you have come since your assessment of {last}.",
+                agency.map_or_else(|| "A support agency".to_string(), one_line)
+            ),
+            "You receive this e-mail because you agreed, when you took the assessment, that support agencies may contact you.",
+        ),
+        (RetakeReason::Reminder, Lang::Vi) => (
+            "Đã đến lúc đánh giá lại mức độ sẵn sàng chuyển đổi số".to_string(),
+            format!(
+                "Đã sáu tháng kể từ lần tự đánh giá ngày {last}. Hãy làm lại bài đánh giá để thấy doanh nghiệp đã tiến bộ thế nào."
+            ),
+            "Thư này được gửi một lần vì doanh nghiệp đã yêu cầu được nhắc đánh giá lại.",
+        ),
+        (RetakeReason::Reminder, Lang::En) => (
+            "Time to re-take the digital-readiness check".to_string(),
+            format!(
+                "It is six months since your self-assessment of {last}. Take it again to see how far your business has come."
+            ),
+            "You receive this one e-mail because you asked to be reminded to re-assess.",
+        ),
+    };
+    let how = t(
+        "Thông tin doanh nghiệp được điền sẵn từ lần trước và kết quả mới sẽ so sánh với lần trước. Liên kết chỉ dùng được một lần",
+        "Your business details are filled in from last time, and the new result is compared with the last one. The link works once",
+    );
+    let until = format!("{how}{} {}.", t(", đến ngày", ", until"), day(m.expires_at));
+    let label = t("Làm lại bài đánh giá", "Re-take the assessment");
+    let identity = match lang {
+        Lang::Vi => format!(
+            "{why} dxready ({}) do {} vận hành.",
+            m.sender,
+            operator().vi
+        ),
+        Lang::En => format!("{why} dxready ({}) is run by {}.", m.sender, operator().en),
+    };
+    let withdraw = t(
+        "Không muốn nhận thư như thế này, muốn rút lại đồng ý hoặc xóa dữ liệu?",
+        "Do not want such e-mails, or want to withdraw consent or delete your data?",
+    );
+    let withdraw_label = t(
+        "Rút lại đồng ý hoặc xóa dữ liệu",
+        "Withdraw consent or delete data",
+    );
+    let retake_url = m.retake_url();
+    let withdraw_url = m.withdraw_url();
+    let small = format!(
+        "{FONT}padding:24px 32px;font-size:13px;line-height:19px;color:{MUTED};border-top:1px solid {TRACK};"
+    );
+    let rows = html! {
+        (paragraph(&greeting))
+        (paragraph(&intro))
+        (paragraph(&until))
+        tr { td style="padding:16px 32px;" { (button(&retake_url, label)) } }
+        (paragraph(&retake_url))
+        tr { td style=(small) {
+            p style="margin:0 0 8px 0;" { (identity) }
+            p style="margin:0;" {
+                (withdraw) " "
+                a href=(withdraw_url) style=(format!("color:{ACCENT};")) { (withdraw_label) }
+            }
+        } }
+    };
+    Rendered {
+        html: layout(lang, &subject, rows),
+        text: format!(
+            "{greeting}\n\n{intro}\n\n{until}\n\n{label}: {retake_url}\n\n-- \n{identity}\n{withdraw_label}: {withdraw_url}\n"
+        ),
         subject,
     }
 }

@@ -24,8 +24,10 @@ use super::message::{self, AttachedFile, Envelope};
 use super::render::{self, Report};
 use super::transport::{Mailer, SendError};
 use crate::db::outbox::{self, Kind, OutboxMessage};
+use crate::db::reassessment;
 use crate::domain::Lang;
 use crate::domain::questionnaire::ConsentPurpose;
+use crate::telemetry::redact_personal;
 use crate::usecases::App;
 
 #[derive(Debug, Clone)]
@@ -45,6 +47,9 @@ pub struct WorkerConfig {
     pub backoff_cap: Duration,
     /// After this many attempts a transient failure becomes `failed`.
     pub max_attempts: i32,
+    /// How often the worker queues the reminders that fell due (`usecases::reminders`); also
+    /// once when it starts.
+    pub reminders_every: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -58,6 +63,7 @@ impl Default for WorkerConfig {
             backoff_base: Duration::from_secs(30),
             backoff_cap: Duration::from_secs(6 * 3600),
             max_attempts: 8,
+            reminders_every: Duration::from_secs(3600),
         }
     }
 }
@@ -151,7 +157,16 @@ fn stopping(shutdown: &watch::Receiver<bool>) -> bool {
 impl Worker {
     async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let wakeup = self.state.outbox_wakeup.clone();
+        let mut reminders_due = tokio::time::Instant::now();
         while !stopping(&shutdown) {
+            if tokio::time::Instant::now() >= reminders_due {
+                reminders_due = tokio::time::Instant::now() + self.config.reminders_every;
+                match crate::usecases::reminders::queue_due(&self.state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "re-assessment reminders queued"),
+                    Err(e) => tracing::warn!(error = %e, "cannot queue the reminders"),
+                }
+            }
             // Registered before claiming, so a wake-up during the claim is not lost.
             let notified = wakeup.notified();
             let claimed = match outbox::claim(
@@ -237,18 +252,18 @@ impl Worker {
             }
             Err(e) if e.is_permanent() => {
                 tracing::warn!(id, error = %e, "e-mail failed for good");
-                outbox::mark_failed(db, id, me, e.message()).await
+                outbox::mark_failed(db, id, me, &redact_personal(e.message())).await
             }
             Err(e) if attempts >= self.config.max_attempts => {
                 tracing::warn!(id, attempts, error = %e, "e-mail failed: no attempts left");
                 let text = format!("{} (gave up after {attempts} attempts)", e.message());
-                outbox::mark_failed(db, id, me, &text).await
+                outbox::mark_failed(db, id, me, &redact_personal(&text)).await
             }
             Err(e) => {
                 let wait = backoff(&self.config, attempts);
                 tracing::info!(id, attempts, retry_in_s = wait.as_secs(), error = %e, "e-mail will be retried");
                 let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                outbox::mark_retry(db, id, me, next, e.message()).await
+                outbox::mark_retry(db, id, me, next, &redact_personal(e.message())).await
             }
         };
         match recorded {
@@ -290,6 +305,9 @@ impl Worker {
                         "consent to e-mail the report was withdrawn".into(),
                     ));
                 }
+                let history = reassessment::earlier_results(&self.state.db, response_id)
+                    .await
+                    .map_err(|e| SendError::Transient(format!("cannot load the progress: {e}")))?;
                 let def = result.definition.clone();
                 // Rendering the PDF is CPU work: off the async threads, below their priority.
                 let (rendered, pdf) = super::background::run(move || {
@@ -302,8 +320,8 @@ impl Worker {
                         sender: &from,
                     };
                     (
-                        render::roadmap_report(&report),
-                        super::pdf::roadmap_pdf(&report),
+                        render::roadmap_report_with(&report, &history),
+                        super::pdf::roadmap_pdf_with(&report, &history),
                     )
                 })
                 .await
@@ -327,6 +345,10 @@ impl Worker {
                     Some(unsubscribe),
                 )
             }
+            Some(kind @ (Kind::Invitation | Kind::ReassessReminder)) => {
+                let (rendered, withdraw_url) = self.retake(&msg, kind, lang, &token).await?;
+                (rendered, None, Some(withdraw_url))
+            }
             None => {
                 return Err(SendError::Permanent(format!(
                     "unknown message kind {:?}",
@@ -345,6 +367,67 @@ impl Worker {
                 .map_err(|e| SendError::Permanent(e.to_string()))?;
         self.mailer.send(message).await?;
         Ok(message_id)
+    }
+}
+
+impl Worker {
+    /// Renders an invitation or a reminder, after checking that the consent it rests on is
+    /// still in force (it may have been withdrawn since it was queued); answers it with its
+    /// withdraw link.
+    async fn retake(
+        &self,
+        msg: &OutboxMessage,
+        kind: Kind,
+        lang: Lang,
+        token: &str,
+    ) -> Result<(render::Rendered, String), SendError> {
+        let db = &self.state.db;
+        let unreadable = |e: crate::db::Error| SendError::Transient(format!("cannot load: {e}"));
+        let response_id = msg
+            .response_id
+            .ok_or_else(|| SendError::Permanent("a re-take link without a response".into()))?;
+        let purpose = match kind {
+            Kind::ReassessReminder => ConsentPurpose::ReassessReminder,
+            _ => ConsentPurpose::Followup,
+        };
+        if !reassessment::consent_in_force(db, response_id, purpose)
+            .await
+            .map_err(unreadable)?
+        {
+            return Err(SendError::Permanent(format!(
+                "consent {} was withdrawn",
+                purpose.as_str()
+            )));
+        }
+        let link = reassessment::link_of_message(db, msg.id)
+            .await
+            .map_err(unreadable)?
+            .ok_or_else(|| SendError::Permanent("the re-take link no longer exists".into()))?;
+        let earlier =
+            crate::db::responses::find_result_by_id(db, &self.state.questionnaires, response_id)
+                .await
+                .map_err(unreadable)?
+                .ok_or_else(|| SendError::Permanent("the response no longer exists".into()))?;
+        let reason = match kind {
+            Kind::ReassessReminder => render::RetakeReason::Reminder,
+            _ => render::RetakeReason::Invitation {
+                agency: link.sender_name.as_deref(),
+            },
+        };
+        let withdraw_token = reassessment::withdraw_token_for(token);
+        let mail = render::RetakeMail {
+            reason,
+            lang,
+            base_url: &self.state.base_url,
+            questionnaire_id: &earlier.questionnaire_id,
+            token,
+            withdraw_token: &withdraw_token,
+            business_name: earlier.business_name.as_deref(),
+            last_assessed: earlier.submitted_at,
+            expires_at: link.expires_at,
+            sender: self.sender.email.as_ref(),
+        };
+        Ok((render::retake(&mail), mail.withdraw_url()))
     }
 }
 

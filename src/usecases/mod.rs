@@ -7,6 +7,8 @@
 //! - [`consent`]: withdraw consent or delete a firm's personal data, with its audit entry;
 //! - [`demo`]: `seed-demo`'s synthetic firms, assessed and stored like real ones;
 //! - [`drafts`]: the "save and finish later" e-mail;
+//! - [`invitations`], [`reminders`]: re-assessment links by e-mail, from an agency or six
+//!   months on;
 //! - [`clock`]: today's date as the domain is given it.
 //!
 //! The layer sits between the web (and CLI) above and the database and domain below; it
@@ -20,6 +22,8 @@ pub mod dashboard;
 pub mod demo;
 pub mod drafts;
 mod error;
+pub mod invitations;
+pub mod reminders;
 
 use std::sync::Arc;
 

@@ -14,4 +14,5 @@ mod fixtures;
 mod health;
 mod operations;
 mod pages;
+mod reminders;
 mod submissions;

@@ -104,7 +104,7 @@ fn a_rule_that_can_never_fire_is_reported() {
 }
 
 /// The keys allowed at the top of a questionnaire file, as the messages list them.
-const FILE_KEYS: &str = "`format`, `id`, `version`, `title`, `intro`, `estimated_minutes`, `goals_question`, `start_smart_limit`, `summary_barrier_slot`, `retired_ids`, `profile`, `dimension`, `section`, `question`, `option_set`, `consent`, `level`, `band`, `barrier`, `rule`";
+const FILE_KEYS: &str = "`format`, `id`, `version`, `title`, `intro`, `estimated_minutes`, `goals_question`, `start_smart_limit`, `summary_barrier_slot`, `retired_ids`, `profile`, `dimension`, `section`, `question`, `option_set`, `consent`, `level`, `band`, `barrier`, `rule`, `practice`";
 
 #[test]
 fn a_misspelt_table_is_an_error_not_a_dropped_question() {

@@ -8,6 +8,7 @@ mod fuzz_loader;
 mod golden;
 mod levels;
 mod loader_errors;
+mod practices;
 mod properties;
 mod question_types;
 mod roadmap_rules;

@@ -6,6 +6,9 @@
 
 use proptest::prelude::*;
 
+use dxready::domain::practices::{
+    adopted_practices, counted_practices, practice_adoption, practice_adoption_scored,
+};
 use dxready::domain::questionnaire::{
     Definition, Phase, Question, QuestionKind, extreme_submission,
 };
@@ -274,6 +277,31 @@ proptest! {
         let level = def.level(result.level).expect("a defined level");
         prop_assert!(level.min_score <= result.overall);
         prop_assert!((def.bottom_level()..=def.top_level()).contains(&result.level));
+    }
+
+    #[test]
+    fn adopted_practices_are_counted_practices_in_definition_order((def, sub) in response()) {
+        let adoption = practice_adoption(&def, &sub);
+        let order: Vec<&str> = def.practices().iter().map(|p| p.id.as_str()).collect();
+        let in_order = |ids: &[String]| {
+            let positions: Vec<usize> = ids
+                .iter()
+                .map(|id| order.iter().position(|o| o == id).expect("a defined practice"))
+                .collect();
+            positions.windows(2).all(|w| w[0] < w[1])
+        };
+        prop_assert!(in_order(&adoption.counted), "{:?}", adoption.counted);
+        prop_assert!(in_order(&adoption.adopted), "{:?}", adoption.adopted);
+        for id in &adoption.adopted {
+            prop_assert!(adoption.counted.contains(id), "{} adopted, not counted", id);
+        }
+        // Only e-customs has an `among` (traders); every other practice counts every firm.
+        let trader = sub.profile_str("trade").is_some_and(|t| t != "none");
+        prop_assert_eq!(adoption.is_counted("e_customs"), trader);
+        prop_assert_eq!(adoption.counted.len(), order.len() - usize::from(!trader));
+        prop_assert_eq!(&adoption, &practice_adoption_scored(&def, &sub, &score(&def, &sub)));
+        prop_assert_eq!(adopted_practices(&def, &sub), adoption.adopted.clone());
+        prop_assert_eq!(counted_practices(&def, &sub), adoption.counted.clone());
     }
 
     #[test]

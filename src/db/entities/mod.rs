@@ -11,6 +11,8 @@ pub mod http_session;
 pub mod login_throttle;
 pub mod outbox;
 pub mod questionnaire;
+pub mod reassess_link;
+pub mod reassess_reminder;
 pub mod response;
 pub mod result_barrier;
 pub mod result_dimension;

@@ -57,6 +57,9 @@ pub struct FileDoc {
     pub barriers: Vec<BarrierDoc>,
     #[serde(default, rename = "rule")]
     pub rules: Vec<RuleDoc>,
+    /// Key practices whose adoption the dashboard reports (e-invoice, backup, …).
+    #[serde(default, rename = "practice")]
+    pub practices: Vec<PracticeDoc>,
 }
 
 /// A profile field: who the business is. Values come from inline options or a reference list.
@@ -267,6 +270,20 @@ pub struct BarrierDoc {
     pub inferred: Spanned<String>,
 }
 
+/// A key practice: which answers show a firm has adopted it, and optionally which firms it is
+/// measured among (e-customs only among importers and exporters).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeDoc {
+    pub id: Spanned<String>,
+    pub title: Text,
+    /// Expression true when the answers show the practice in use.
+    pub adopted: Spanned<String>,
+    /// Expression true for the firms the practice is measured among; every firm when absent.
+    #[serde(default)]
+    pub among: Option<Spanned<String>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDoc {
@@ -319,12 +336,13 @@ pub enum Shape {
     Band,
     Barrier,
     Rule,
+    Practice,
     /// A bilingual text (`title.vi`, `title.en`).
     Text,
 }
 
 impl Shape {
-    pub const ALL: [Shape; 13] = [
+    pub const ALL: [Shape; 14] = [
         Shape::File,
         Shape::ProfileField,
         Shape::Dimension,
@@ -337,6 +355,7 @@ impl Shape {
         Shape::Band,
         Shape::Barrier,
         Shape::Rule,
+        Shape::Practice,
         Shape::Text,
     ];
 
@@ -357,6 +376,7 @@ impl Shape {
             Shape::Band => serde_introspect::<BandDoc>(),
             Shape::Barrier => serde_introspect::<BarrierDoc>(),
             Shape::Rule => serde_introspect::<RuleDoc>(),
+            Shape::Practice => serde_introspect::<PracticeDoc>(),
             Shape::Text => serde_introspect::<Text>(),
         }
     }
@@ -377,6 +397,7 @@ impl Shape {
             (File, "band") => Band,
             (File, "barrier") => Barrier,
             (File, "rule") => Rule,
+            (File, "practice") => Practice,
             (ProfileField | Question | OptionSet, "option") => Option,
             (File | Section, "title" | "intro")
             | (ProfileField | Option, "label" | "hint")
@@ -385,7 +406,8 @@ impl Shape {
             | (Consent, "text" | "hint")
             | (Level, "name" | "meaning" | "gate_explained")
             | (Band, "name")
-            | (Rule, "title" | "why" | "step") => Text,
+            | (Rule, "title" | "why" | "step")
+            | (Practice, "title") => Text,
             _ => return None,
         };
         Some(child)
@@ -407,6 +429,7 @@ impl Shape {
             Shape::Band => " in a band",
             Shape::Barrier => " in a barrier",
             Shape::Rule => " in a rule",
+            Shape::Practice => " in a practice",
             Shape::Text => " in a text",
         }
     }
@@ -551,6 +574,7 @@ mod tests {
             "band",
             "barrier",
             "rule",
+            "practice",
             "option",
             "title",
             "intro",

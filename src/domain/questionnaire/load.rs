@@ -245,6 +245,7 @@ fn table_errors(file: &DeTable<'_>) -> Vec<toml::de::Error> {
                 "band" => first_error::<format::BandDoc>,
                 "barrier" => first_error::<format::BarrierDoc>,
                 "rule" => first_error::<format::RuleDoc>,
+                "practice" => first_error::<format::PracticeDoc>,
                 _ => continue,
             };
         errors.extend(tables.iter().filter_map(read));
@@ -394,6 +395,7 @@ impl Checker<'_, '_> {
         let bands = self.bands(&doc, &retired);
         let barriers = self.barriers(&doc, &retired, &mut schema);
         let rules = self.rules(&doc, &questions, &schema, &retired);
+        let practices = self.practices(&doc, &schema, &retired);
 
         let question_index = questions
             .iter()
@@ -417,6 +419,7 @@ impl Checker<'_, '_> {
             bands,
             barriers,
             rules,
+            practices,
             goals_question: doc.goals_question.map(Spanned::into_inner),
             start_smart_limit: doc.start_smart_limit.map(Spanned::into_inner),
             summary_barrier_slot: doc.summary_barrier_slot,
@@ -946,6 +949,60 @@ impl Checker<'_, '_> {
         }
         schema.barriers = barriers.iter().map(|b| b.id.clone()).collect();
         barriers
+    }
+
+    /// Key practices: unique ids, both texts, and conditions over known questions that can hold.
+    fn practices(
+        &mut self,
+        doc: &FileDoc,
+        schema: &LoadSchema,
+        retired: &HashSet<String>,
+    ) -> Vec<Practice> {
+        let mut practices = Vec::new();
+        let mut practice_ids = HashSet::new();
+        for d in &doc.practices {
+            let at = d.id.span().start;
+            let id = d.id.get_ref().clone();
+            self.id(&d.id, "practice", &mut practice_ids, retired);
+            self.text(&d.title, at, &format!("practice `{id}` title"));
+            // Scoring place: answers, points and scores, as a barrier's inference reads them;
+            // flags and levels are left out so a practice never depends on the roadmap.
+            let adopted = self.expr(&d.adopted, schema, Place::Scoring);
+            let among = d
+                .among
+                .as_ref()
+                .map(|src| (src, self.expr(src, schema, Place::Scoring)));
+            if let Some(expr) = &adopted
+                && !expr.can_hold(schema)
+            {
+                self.p.at(
+                    d.adopted.span().start + 1,
+                    format!("practice `{id}` can never be adopted: its condition is never true"),
+                );
+            }
+            if let Some((src, Some(expr))) = &among
+                && !expr.can_hold(schema)
+            {
+                self.p.at(
+                    src.span().start + 1,
+                    format!("practice `{id}` is measured among no firm: `among` is never true"),
+                );
+            }
+            let among = match among {
+                None => Some(None),
+                Some((_, Some(expr))) => Some(Some(expr)),
+                Some((_, None)) => None,
+            };
+            if let (Some(adopted), Some(among)) = (adopted, among) {
+                practices.push(Practice {
+                    id,
+                    title: d.title.clone(),
+                    adopted,
+                    among,
+                });
+            }
+        }
+        practices
     }
 
     /// Roadmap rules: phases, categories, goals, support topics and conditions that can hold.

@@ -33,6 +33,8 @@ pub struct Definition {
     pub bands: Vec<Band>,
     pub barriers: Vec<Barrier>,
     pub rules: Vec<Rule>,
+    /// Key practices, in file order (the dashboard's adoption figures).
+    pub practices: Vec<Practice>,
     /// The question holding the firm's goals (rules' `goals` are its options).
     pub goals_question: Option<String>,
     /// At most this many Start Smart actions; the rest move to Start Small.
@@ -66,6 +68,14 @@ impl Definition {
 
     pub fn section_questions<'a>(&'a self, section: &'a str) -> impl Iterator<Item = &'a Question> {
         self.questions.iter().filter(move |q| q.section == section)
+    }
+
+    pub fn practices(&self) -> &[Practice] {
+        &self.practices
+    }
+
+    pub fn practice(&self, id: &str) -> Option<&Practice> {
+        self.practices.iter().find(|p| p.id == id)
     }
 
     pub fn top_level(&self) -> u8 {
@@ -387,4 +397,16 @@ pub struct Rule {
     pub goals: Vec<String>,
     pub agency_flag: Option<String>,
     pub agency_flag_when: Option<Expr>,
+}
+
+/// A key practice (e-invoice, backup, …) as the questionnaire file defines it, so a new version
+/// keeps the adoption figures without code naming question ids.
+#[derive(Debug, Clone)]
+pub struct Practice {
+    pub id: String,
+    pub title: Text,
+    /// True when the answers show the practice in use.
+    pub adopted: Expr,
+    /// The firms the practice is measured among (None: every firm).
+    pub among: Option<Expr>,
 }

@@ -117,6 +117,7 @@ pub async fn show_lead(
         .level
         .and_then(|x| def.and_then(|d| d.level(u8::try_from(x).unwrap_or(0))));
     let name = l.business_name.clone().unwrap_or_else(|| "–".into());
+    let invitation = super::invite::invite_form(&state, &console, id).await; // invitation form (task MAIL)
     let content = html! {
         p { a.back-link href="/followup" { (t(lang, "Quay lại danh sách", "Back to the list")) } }
         h1 { (name) }
@@ -156,6 +157,7 @@ pub async fn show_lead(
         @if let Some(submitted) = l.submitted_at {
             p.hint { (t(lang, "Gửi bài đánh giá ngày ", "Assessment submitted on ")) (vn_date(submitted)) }
         }
+        (invitation)
     };
     Ok(console.page(&name, content))
 }

@@ -7,6 +7,7 @@ pub mod account;
 pub mod admin;
 pub mod dashboard;
 pub mod followup;
+pub mod invite;
 pub mod mail_queue;
 
 use axum::Router;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/followup", get(followup::list_leads))
         .route("/followup/export.csv", get(followup::export_caseload))
         .route("/followup/{id}", get(followup::show_lead))
+        .route("/followup/{id}/invite", post(invite::send_invitation))
         .route("/admin", get(admin::admin_page))
         .route("/admin/accounts", post(admin::create_account))
         .route("/admin/accounts/{id}/role", post(admin::change_role))

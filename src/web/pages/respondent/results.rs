@@ -25,6 +25,23 @@ async fn load(state: &AppState, token: &str) -> AppResult<StoredResult> {
         .ok_or(AppError::NotFound)
 }
 
+/// The result a withdraw link names: by the result token, or by the withdraw token of an
+/// invitation or reminder e-mail (which never shows the result itself).
+async fn load_for_withdraw(state: &AppState, token: &str) -> AppResult<StoredResult> {
+    if !looks_like_token(token) {
+        return Err(AppError::NotFound);
+    }
+    if let Some(found) = responses::find_result(&state.db, &state.questionnaires, token).await? {
+        return Ok(found);
+    }
+    let id = crate::db::reassessment::response_of_withdraw_token(&state.db, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    responses::find_result_by_id(&state.db, &state.questionnaires, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 pub async fn show_result(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
@@ -78,7 +95,8 @@ pub async fn download_pdf(
         token: &token,
         sender: &state.settings.mail_from,
     };
-    let pdf = crate::email::pdf::roadmap_pdf(&report);
+    let history = crate::db::reassessment::earlier_results(&state.db, stored.response_id).await?;
+    let pdf = crate::email::pdf::roadmap_pdf_with(&report, &history);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "application/pdf"),
@@ -98,7 +116,7 @@ pub async fn withdraw_page(
     Path(token): Path<String>,
     csrf: CsrfToken,
 ) -> AppResult<Response> {
-    let stored = load(&state, &token).await?;
+    let stored = load_for_withdraw(&state, &token).await?;
     let def = stored.definition.clone();
     let csrf_value = csrf.authenticity_token()?;
     let markup = page_with(
@@ -165,7 +183,7 @@ pub async fn withdraw(
     Form(form): Form<WithdrawForm>,
 ) -> AppResult<Response> {
     csrf.verify(&form.csrf_token)?;
-    let stored = load(&state, &token).await?;
+    let stored = load_for_withdraw(&state, &token).await?;
     let message = match form.action.as_str() {
         action if action == "withdraw" || action.starts_with("withdraw:") => {
             let purposes: Vec<ConsentPurpose> = match action.strip_prefix("withdraw:") {

@@ -87,6 +87,9 @@ pub struct CsrfForm {
     /// On the start form: the earlier result's token, for a re-assessment.
     #[serde(default)]
     previous: Option<String>,
+    /// On the start form: an invitation's or reminder's re-take token (single use).
+    #[serde(default)]
+    invite: Option<String>,
 }
 
 pub(super) fn check_csrf(csrf: &CsrfToken, token: Option<&str>) -> AppResult<()> {

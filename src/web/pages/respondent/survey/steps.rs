@@ -12,6 +12,7 @@ use crate::db::responses;
 use crate::db::tokens::looks_like_token;
 use crate::usecases::assess::submit_response;
 use crate::usecases::drafts::{send_resume_link, start_draft};
+use crate::usecases::invitations::{link_is_open, start_from_link};
 use crate::web::lang::PageLang;
 use crate::web::security::ClientAddr;
 use crate::web::views::forms::Errors;
@@ -24,9 +25,12 @@ use super::*;
 pub struct StartQuery {
     /// The token of the earlier result this assessment re-takes.
     previous: Option<String>,
+    /// The re-take token of an invitation or reminder e-mail.
+    invite: Option<String>,
 }
 
-/// `GET /s/{id}`: what to expect, and the start button (`?previous=` re-assesses a result).
+/// `GET /s/{id}`: what to expect, and the start button (`?previous=` re-assesses a result,
+/// `?invite=` does so from an invitation or reminder e-mail; an ended link says so).
 pub async fn start_page(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
@@ -37,6 +41,13 @@ pub async fn start_page(
 ) -> AppResult<Response> {
     let def = definition(&state, &id)?;
     let previous = query.previous.filter(|t| looks_like_token(t));
+    let invite = match query.invite {
+        Some(token) if looks_like_token(&token) && link_is_open(&state, &token).await? => {
+            Some(token)
+        }
+        Some(_) => return Ok(link_ended(lang, &id).into_response()),
+        None => None,
+    };
     let draft = current_draft(&state, &jar, &def)
         .await?
         .filter(|(d, _)| !d.submitted);
@@ -54,12 +65,13 @@ pub async fn start_page(
                 p { (t(lang, "Bạn đang làm dở bài đánh giá này.", "You have an assessment in progress.")) }
                 a.button href={ "/s/" (id) "/step/" (next_step(&def, draft, state.clock.today())) } { (t(lang, "Tiếp tục", "Continue")) }
             }
-            @if previous.is_some() {
+            @if previous.is_some() || invite.is_some() {
                 p.notice { (t(lang, "Đánh giá lại: thông tin doanh nghiệp được điền sẵn từ lần trước; kết quả mới sẽ so sánh với lần trước.", "Re-assessment: the business details are filled in from last time, and the new result is compared with the last one.")) }
             }
             form method="post" action={ "/s/" (id) "/start" } {
                 input type="hidden" name="csrf_token" value=(token);
                 @if let Some(previous) = &previous { input type="hidden" name="previous" value=(previous); }
+                @if let Some(invite) = &invite { input type="hidden" name="invite" value=(invite); }
                 button.button.(if draft.is_some() { "button-secondary" } else { "button-start" }) type="submit" {
                     @if draft.is_some() { (t(lang, "Bắt đầu bài mới", "Start a new one")) } @else { (t(lang, "Bắt đầu", "Start")) " →" }
                 }
@@ -67,6 +79,32 @@ pub async fn start_page(
         },
     );
     Ok((csrf, markup).into_response())
+}
+
+/// An invitation or reminder link that was used, expired or never existed: `410 Gone`, and the
+/// way to a fresh assessment.
+fn link_ended(lang: crate::domain::Lang, id: &str) -> (StatusCode, maud::Markup) {
+    let title = t(
+        lang,
+        "Liên kết đánh giá lại đã hết hạn",
+        "This re-assessment link has ended",
+    );
+    (
+        StatusCode::GONE,
+        page_with(
+            lang,
+            title,
+            &format!("/s/{id}"),
+            None,
+            html! {
+                h1 { (title) }
+                p { (t(lang,
+                    "Liên kết chỉ dùng được một lần và có hạn. Nếu bạn đã bắt đầu, hãy tiếp tục trên thiết bị đó; hoặc bắt đầu một bài đánh giá mới, hay làm lại từ trang kết quả của lần trước.",
+                    "The link works once and for a limited time. If you already started, continue on that device; or start a new assessment, or re-take it from your last result's page.")) }
+                a.button href={ "/s/" (id) } { (t(lang, "Bắt đầu bài đánh giá", "Start the assessment")) }
+            },
+        ),
+    )
 }
 
 /// `POST /s/{id}/start`: a new draft, its resume token in a cookie.
@@ -80,7 +118,19 @@ pub async fn start(
     check_csrf(&csrf, Some(&form.csrf_token))?;
     let def = definition(&state, &id)?;
     let previous = form.previous.as_deref().filter(|t| looks_like_token(t));
-    let token = start_draft(&state, &def, lang, previous).await?;
+    let token = match form.invite.as_deref() {
+        Some(invite) if looks_like_token(invite) => {
+            match start_from_link(&state, &def, lang, invite).await {
+                Ok(token) => token,
+                Err(crate::usecases::Error::NotFound) => {
+                    return Ok(link_ended(lang, &id).into_response());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Some(_) => return Ok(link_ended(lang, &id).into_response()),
+        None => start_draft(&state, &def, lang, previous).await?,
+    };
     let mut headers = HeaderMap::new();
     headers.insert(
         SET_COOKIE,
