@@ -15,6 +15,7 @@ mod m20261204_200001_app_secret;
 mod m20261204_200002_submit_limit;
 mod m20261204_300001_reassessment;
 mod m20261208_100001_aggregates;
+mod m20261208_100002_practices;
 mod m20261208_300001_reassessment_links;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_300001_reassessment::Migration),
             Box::new(m20261208_300001_reassessment_links::Migration),
             Box::new(m20261208_100001_aggregates::Migration),
+            Box::new(m20261208_100002_practices::Migration),
         ]
     }
 }

@@ -2,15 +2,17 @@
 //! (after an upgrade that adds a figure, or to check them), in batches.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::{Fact, FactInput};
-use crate::db::entities::{assessment_result, response};
+use crate::db::entities::{answer, assessment_result, response};
 use crate::db::responses::STATUS_SUBMITTED;
 use crate::db::{Error, Result};
 use crate::domain::ScoreResult;
-use crate::domain::answers::Profile;
+use crate::domain::answers::{Answers, Profile, Submission};
 use crate::domain::questionnaire::LoadedDir;
 use crate::domain::roadmap::StoredRoadmap;
 use crate::domain::score_result::{BarrierFlag, DimensionScore};
@@ -117,6 +119,23 @@ pub async fn rebuild_aggregates(
             break;
         };
         after = Some(last.try_get("", "id")?);
+        // The stored answers, for the key practices (their conditions read answers).
+        let ids: Vec<Uuid> = rows
+            .iter()
+            .map(|r| r.try_get("", "id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut answers: std::collections::HashMap<Uuid, Answers> =
+            std::collections::HashMap::new();
+        for a in answer::Entity::find()
+            .filter(answer::Column::ResponseId.is_in(ids))
+            .all(&txn)
+            .await?
+        {
+            answers
+                .entry(a.response_id)
+                .or_default()
+                .insert(a.question_id, parse(&a.value, "answer")?);
+        }
         let mut facts = Vec::with_capacity(rows.len());
         for row in &rows {
             let id: Uuid = row.try_get("", "id")?;
@@ -145,6 +164,13 @@ pub async fn rebuild_aggregates(
                     "barriers",
                 )?,
             };
+            let submission = Submission {
+                profile: profile.clone(),
+                answers: answers.remove(&id).unwrap_or_default(),
+                consents: std::collections::BTreeSet::new(),
+            };
+            let practices =
+                crate::domain::practices::practice_adoption_scored(&def, &submission, &result);
             let roadmap: StoredRoadmap = parse(&row.try_get::<String>("", "roadmap")?, "roadmap")?;
             let submitted_at: Option<chrono::DateTime<chrono::Utc>> =
                 row.try_get("", "submitted_at")?;
@@ -155,6 +181,7 @@ pub async fn rebuild_aggregates(
                 size_class: size_class.as_deref(),
                 result: &result,
                 rule_ids: roadmap.items.iter().map(|i| i.rule.clone()).collect(),
+                practices: &practices,
                 submitted_at: submitted_at.unwrap_or_default(),
                 previous_response_id: row.try_get("", "previous_response_id")?,
             }));
