@@ -126,6 +126,7 @@ async fn store(state: &Baseline) -> Result<Uuid, sea_orm::DbErr> {
         updated_at: Set(now),
         submitted_at: Set(Some(now)),
         previous_response_id: Set(None),
+        firm_id: Set(id),
     })
     .exec_without_returning(&txn)
     .await?;

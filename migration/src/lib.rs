@@ -16,6 +16,8 @@ mod m20261204_200002_submit_limit;
 mod m20261204_300001_reassessment;
 mod m20261208_100001_aggregates;
 mod m20261208_100002_practices;
+mod m20261208_200001_firm;
+mod m20261208_200002_cases;
 mod m20261208_300001_reassessment_links;
 
 pub struct Migrator;
@@ -34,8 +36,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_200001_app_secret::Migration),
             Box::new(m20261204_200002_submit_limit::Migration),
             Box::new(m20261204_300001_reassessment::Migration),
-            Box::new(m20261208_300001_reassessment_links::Migration),
             Box::new(m20261208_100001_aggregates::Migration),
+            Box::new(m20261208_200001_firm::Migration),
+            Box::new(m20261208_200002_cases::Migration),
+            Box::new(m20261208_300001_reassessment_links::Migration),
             Box::new(m20261208_100002_practices::Migration),
         ]
     }

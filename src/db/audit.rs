@@ -28,8 +28,10 @@ pub mod action {
     pub const LEAD_VIEWED: &str = "lead_viewed";
     pub const CONSENT_WITHDRAWN: &str = "consent_withdrawn";
     pub const DATA_DELETED: &str = "data_deleted";
+    pub const CASE_CHANGED: &str = "case_changed";
+    pub const INVITATION_SENT: &str = "invitation_sent";
 
-    pub const ALL: [&str; 16] = [
+    pub const ALL: [&str; 18] = [
         SIGN_IN,
         SIGN_IN_FAILED,
         SIGN_IN_LOCKED,
@@ -46,6 +48,8 @@ pub mod action {
         LEAD_VIEWED,
         CONSENT_WITHDRAWN,
         DATA_DELETED,
+        CASE_CHANGED,
+        INVITATION_SENT,
     ];
 }
 

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod aggregates;
 pub mod audit;
 pub mod backup;
+pub mod cases;
 mod checkpoint;
 pub mod entities;
 pub mod export;

@@ -16,7 +16,9 @@ use super::entities::{
 };
 use super::tokens::{hash_token, new_token};
 use super::{Error, Result};
-use crate::domain::questionnaire::{ConsentPurpose, LoadedDir, load_str};
+use crate::domain::questionnaire::{
+    ConsentPurpose, LoadedDir, differs_only_in_practices, load_str,
+};
 use crate::domain::roadmap::{Roadmap, StoredRoadmap};
 use crate::domain::scoring::ScoreResult;
 use crate::domain::{
@@ -39,10 +41,36 @@ pub async fn register_questionnaires(db: &DatabaseConnection, loaded: &LoadedDir
             .one(db)
             .await?;
         match existing {
+            Some(row)
+                if row.content_hash != def.content_hash
+                    && row
+                        .source
+                        .as_deref()
+                        .is_some_and(|stored| differs_only_in_practices(stored, &def.source)) =>
+            {
+                // Practices never change a result (`differs_only_in_practices`): take the file.
+                tracing::info!(
+                    questionnaire = %def.id,
+                    version = %def.version,
+                    "the questionnaire's key practices changed; its results did not"
+                );
+                questionnaire::Entity::update_many()
+                    .col_expr(
+                        questionnaire::Column::ContentHash,
+                        Expr::value(def.content_hash.clone()),
+                    )
+                    .col_expr(
+                        questionnaire::Column::Source,
+                        Expr::value(Some(def.source.to_string())),
+                    )
+                    .filter(questionnaire::Column::Id.eq(row.id))
+                    .exec(db)
+                    .await?;
+            }
             Some(row) if row.content_hash != def.content_hash => {
                 return Err(Error::Conflict(format!(
                     "questionnaire {} version {} was changed after responses were collected with it; \
-                     give the edited file a new version",
+                     give the edited file a new version (only its [[practice]] entries may change in place)",
                     def.id, def.version
                 )));
             }
@@ -125,6 +153,8 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
 #[derive(Debug, Clone)]
 pub struct Earlier {
     pub response_id: Uuid,
+    /// The firm both assessments belong to.
+    pub firm_id: Uuid,
     /// Its profile (no personal data), to start the new draft with.
     pub profile: Profile,
     pub business_name: Option<String>,
@@ -132,12 +162,29 @@ pub struct Earlier {
 
 /// The submitted response a result token belongs to; `None` for an unknown token.
 pub async fn find_earlier(db: &DatabaseConnection, token: &str) -> Result<Option<Earlier>> {
-    let Some(row) = response::Entity::find()
+    let row = response::Entity::find()
         .filter(response::Column::ResultTokenHash.eq(hash_token(token)))
         .filter(response::Column::Status.eq(STATUS_SUBMITTED))
         .one(db)
-        .await?
-    else {
+        .await?;
+    earlier_of(db, row).await
+}
+
+/// The submitted response `id`, as an earlier assessment (for a link from an invitation or a
+/// reminder, which name the response, not its token).
+pub async fn find_earlier_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Option<Earlier>> {
+    let row = response::Entity::find_by_id(id)
+        .filter(response::Column::Status.eq(STATUS_SUBMITTED))
+        .one(db)
+        .await?;
+    earlier_of(db, row).await
+}
+
+async fn earlier_of(
+    db: &DatabaseConnection,
+    row: Option<response::Model>,
+) -> Result<Option<Earlier>> {
+    let Some(row) = row else {
         return Ok(None);
     };
     let business_name = contact::Entity::find_by_id(row.id)
@@ -146,6 +193,7 @@ pub async fn find_earlier(db: &DatabaseConnection, token: &str) -> Result<Option
         .and_then(|c| c.business_name);
     Ok(Some(Earlier {
         response_id: row.id,
+        firm_id: row.firm_id,
         profile: parse(&row.profile, "profile")?,
         business_name,
     }))
@@ -185,6 +233,7 @@ pub async fn create_draft(
         updated_at: Set(now),
         submitted_at: Set(None),
         previous_response_id: Set(previous.map(|p| p.response_id)),
+        firm_id: Set(previous.map_or(id, |p| p.firm_id)),
     };
     let txn = db.begin().await?;
     response::Entity::insert(row)

@@ -64,12 +64,13 @@ pub struct SubmissionRows {
 }
 
 impl SubmissionRows {
-    /// Links a new response to the earlier one it re-assesses. (A web draft carries its link
-    /// from the start, and submitting it keeps it.)
-    pub fn re_assessing(mut self, previous: Option<Uuid>) -> Self {
-        if previous.is_some() {
-            self.response.previous_response_id = Set(previous);
-            self.fact.previous_response_id = previous;
+    /// Links a new response to the earlier one it re-assesses, and so to its firm. (A web
+    /// draft carries both from the start, and submitting it keeps them.)
+    pub fn re_assessing(mut self, previous: Option<&super::responses::Earlier>) -> Self {
+        if let Some(earlier) = previous {
+            self.response.previous_response_id = Set(Some(earlier.response_id));
+            self.response.firm_id = Set(earlier.firm_id);
+            self.fact.previous_response_id = Some(earlier.response_id);
         }
         self
     }
@@ -114,6 +115,8 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         updated_at: Set(now),
         submitted_at: Set(Some(now)),
         previous_response_id: Set(None),
+        // A new firm until `re_assessing` says otherwise.
+        firm_id: Set(id),
     };
     let facts = Facts::new(def, submission);
     let answers = submission

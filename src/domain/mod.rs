@@ -6,6 +6,7 @@ pub mod text;
 pub use text::{Lang, Text};
 pub mod answers;
 pub mod assessment;
+pub mod case;
 pub mod contact;
 pub mod expr;
 pub mod facts;

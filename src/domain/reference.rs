@@ -1,6 +1,8 @@
 //! Reference data kept beside the questionnaires (`questionnaires/reference/`): the 34 provinces
 //! (and the 63 former ones), their 3,321 communes since July 2025, sectors, SME size classes per Decree 80/2021 and support programmes
-//! per province (or former province) with their sources and validity dates. Data, not code: a new subsidy is a line in a file.
+//! per province (or former province) with their sources and validity dates, and the published
+//! adoption targets (national or per province) that staff compare measured rates with. Data, not
+//! code: a new subsidy or target is a few lines in a file.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -10,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::domain::Text;
-use crate::domain::problem::{Problem, Problems};
+use crate::domain::problem::{Problem, Problems, line_col};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Province {
@@ -151,6 +153,56 @@ impl Programme {
     }
 }
 
+/// Where a target's figure was published: a document (its number) or a page, or both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetSource {
+    /// What the document or page is, in words.
+    pub title: String,
+    /// The document's number, such as `123/2020/NĐ-CP`.
+    pub document: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A published adoption target: by `year`, `share` (0–1) of firms in `province` (None:
+/// nationwide) should have adopted `practice` (a `[[practice]]` id of the questionnaires).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub id: String,
+    /// A current province slug; None for a national target.
+    pub province: Option<String>,
+    pub practice: String,
+    pub share: f64,
+    pub year: i32,
+    /// What the target says, for people (bilingual).
+    pub title: Text,
+    pub source: TargetSource,
+    /// Whether the figure was checked against the official text.
+    pub verified: bool,
+    /// Shown from this day.
+    pub valid_from: NaiveDate,
+    /// Shown until this day inclusive (a superseded target); None: no end set.
+    pub valid_until: Option<NaiveDate>,
+    /// Line and column of the `practice` value in `targets.toml`, so the check against the
+    /// questionnaires' practices (made once they are loaded) can point at it.
+    pub practice_at: (usize, usize),
+}
+
+impl Target {
+    pub fn open_on(&self, day: NaiveDate) -> bool {
+        self.valid_from <= day && self.valid_until.is_none_or(|end| day <= end)
+    }
+
+    pub fn is_national(&self) -> bool {
+        self.province.is_none()
+    }
+}
+
+/// How a target names the whole country instead of a province.
+pub const NATIONAL: &str = "national";
+
+/// The targets file beside the programmes; optional (no file, no targets).
+pub const TARGETS_FILE: &str = "targets.toml";
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reference {
     pub provinces: Vec<Province>,
@@ -159,6 +211,9 @@ pub struct Reference {
     pub size_tables: Vec<SizeTable>,
     pub revenue_bands: Vec<RevenueBand>,
     pub programmes: Vec<Programme>,
+    pub targets: Vec<Target>,
+    /// Where the targets were read from (for problems found once the questionnaires are loaded).
+    pub targets_path: Option<std::path::PathBuf>,
 }
 
 impl Reference {
@@ -224,6 +279,33 @@ impl Reference {
             }
         }
         Some(LARGE.into())
+    }
+
+    /// The targets that apply on `today` to a view of `province` (None: the whole country):
+    /// the national ones, and the province's own when one is given, in file order. Several may
+    /// name one practice (a national and a provincial goal, or goals for different years).
+    pub fn targets_for(&self, province: Option<&str>, today: NaiveDate) -> Vec<&Target> {
+        self.targets
+            .iter()
+            .filter(|t| t.open_on(today))
+            .filter(|t| t.province.is_none() || t.province.as_deref() == province)
+            .collect()
+    }
+
+    /// This reference data with its targets replaced by those of another file (test fixtures,
+    /// or targets being prepared), checked against these provinces.
+    pub fn with_targets_file(&self, path: &Path) -> Result<Reference, Vec<Problem>> {
+        let text = std::fs::read_to_string(path).map_err(|e| vec![io_problem(path, &e)])?;
+        let mut problems = Problems::new(path, &text);
+        let targets = parse_targets(&text, self, &mut problems);
+        if !problems.is_empty() {
+            return Err(problems.list);
+        }
+        Ok(Reference {
+            targets,
+            targets_path: Some(path.to_path_buf()),
+            ..self.clone()
+        })
     }
 
     /// This reference data with the programmes of another file added (test fixtures, or
@@ -307,6 +389,18 @@ impl Reference {
                 col: 1,
                 message: "cannot read support programmes".into(),
             });
+        }
+
+        let targets_path = dir.join(TARGETS_FILE);
+        match std::fs::read_to_string(&targets_path) {
+            Ok(text) => {
+                let mut file_problems = Problems::new(&targets_path, &text);
+                reference.targets = parse_targets(&text, &reference, &mut file_problems);
+                problems.append(&mut file_problems.list);
+                reference.targets_path = Some(targets_path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => problems.push(io_problem(&targets_path, &e)),
         }
 
         if problems.is_empty() {
@@ -598,6 +692,146 @@ fn parse_programmes(text: &str, reference: &Reference, problems: &mut Problems) 
             max_firm_age_months: p.max_firm_age_months,
             valid_from: from,
             valid_to: to,
+        });
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetDoc {
+    id: Spanned<String>,
+    /// A current province slug, or `national`.
+    province: Spanned<String>,
+    practice: Spanned<String>,
+    share: Spanned<f64>,
+    year: Spanned<i32>,
+    title: Text,
+    source: TargetSourceDoc,
+    verified: bool,
+    valid_from: Spanned<toml::value::Datetime>,
+    #[serde(default)]
+    valid_until: Option<Spanned<toml::value::Datetime>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetSourceDoc {
+    title: Spanned<String>,
+    #[serde(default)]
+    document: Option<String>,
+    #[serde(default)]
+    url: Option<Spanned<String>>,
+}
+
+/// The most distant target year accepted: a typo such as 20300 is refused.
+const TARGET_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+fn parse_targets(text: &str, reference: &Reference, problems: &mut Problems) -> Vec<Target> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Doc {
+        #[serde(default, rename = "target")]
+        targets: Vec<TargetDoc>,
+    }
+    let doc: Doc = match toml::from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            problems.at(e.span().map_or(0, |s| s.start), e.message().to_string());
+            return Vec::new();
+        }
+    };
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for t in doc.targets {
+        let id = t.id.get_ref().clone();
+        if !seen.insert(id.clone()) {
+            problems.at(t.id.span().start, format!("duplicate target `{id}`"));
+        }
+        let province = match t.province.get_ref().as_str() {
+            NATIONAL => None,
+            slug => {
+                if reference.province(slug).is_none() {
+                    problems.at(
+                        t.province.span().start,
+                        format!(
+                            "unknown province `{slug}` (use one of the 34 slugs, or `{NATIONAL}`)"
+                        ),
+                    );
+                }
+                Some(slug.to_string())
+            }
+        };
+        let share = *t.share.get_ref();
+        if !(0.0..=1.0).contains(&share) {
+            problems.at(
+                t.share.span().start,
+                format!("a target share is between 0 and 1 (write 80 % as 0.8), not {share}"),
+            );
+        }
+        if !TARGET_YEARS.contains(t.year.get_ref()) {
+            problems.at(
+                t.year.span().start,
+                format!(
+                    "the target year must be between {} and {}",
+                    TARGET_YEARS.start(),
+                    TARGET_YEARS.end()
+                ),
+            );
+        }
+        if t.source.title.get_ref().trim().is_empty() {
+            problems.at(
+                t.source.title.span().start,
+                "say which document or page the target comes from",
+            );
+        }
+        if t.source
+            .document
+            .as_deref()
+            .is_none_or(|d| d.trim().is_empty())
+            && t.source.url.is_none()
+        {
+            problems.at(
+                t.id.span().start,
+                format!("target `{id}`: give its source's document number or URL"),
+            );
+        }
+        if let Some(url) = &t.source.url
+            && !url.get_ref().starts_with("https://")
+        {
+            problems.at(url.span().start, "links must start with https://");
+        }
+        for lang in t.title.missing() {
+            problems.at(
+                t.id.span().start,
+                format!("target `{id}`: title has no {} text", lang.code()),
+            );
+        }
+        let from = to_date(&t.valid_from, problems);
+        let until = t.valid_until.as_ref().and_then(|d| to_date(d, problems));
+        if let (Some(f), Some(u), Some(at)) = (from, until, t.valid_until.as_ref())
+            && u < f
+        {
+            problems.at(at.span().start, "valid_until is before valid_from");
+        }
+        let practice_at = line_col(text, t.practice.span().start);
+        let Some(valid_from) = from else { continue };
+        out.push(Target {
+            id,
+            province,
+            practice: t.practice.into_inner(),
+            share,
+            year: t.year.into_inner(),
+            title: t.title,
+            source: TargetSource {
+                title: t.source.title.into_inner(),
+                document: t.source.document,
+                url: t.source.url.map(Spanned::into_inner),
+            },
+            verified: t.verified,
+            valid_from,
+            valid_until: until,
+            practice_at,
         });
     }
     out

@@ -29,7 +29,7 @@ pub struct Submitted {
 async fn earlier(
     app: &App,
     token: Option<&str>,
-) -> Result<std::result::Result<Option<(Uuid, Option<PreviousResult>)>, FieldError>> {
+) -> Result<std::result::Result<Option<(responses::Earlier, Option<PreviousResult>)>, FieldError>> {
     let Some(token) = token else {
         return Ok(Ok(None));
     };
@@ -39,10 +39,10 @@ async fn earlier(
         None
     };
     Ok(match found {
-        Some(e) => Ok(Some((
-            e.response_id,
-            responses::previous_result(&app.db, e.response_id).await?,
-        ))),
+        Some(e) => {
+            let previous = responses::previous_result(&app.db, e.response_id).await?;
+            Ok(Some((e, previous)))
+        }
         None => Err(FieldError {
             field: Field::Other("previous".into()),
             message: Text::new(
@@ -94,7 +94,7 @@ pub async fn submit_response(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    let (previous_id, previous) = earlier.map_or((None, None), |(id, p)| (Some(id), p));
+    let (earlier, previous) = earlier.map_or((None, None), |(e, p)| (Some(e), p));
     let Assessment {
         submission,
         result,
@@ -120,9 +120,15 @@ pub async fn submit_response(
             email_report_to: email_report_to.clone(),
         },
     );
-    let rows = rows.re_assessing(previous_id);
+    let rows = rows.re_assessing(earlier.as_ref());
     let response_id = rows.id;
     app.submissions.submit(rows).await?;
+    if earlier.is_some() || draft.is_some() {
+        // The submission is stored either way; a case left unmoved shows on the lead page.
+        if let Err(e) = super::cases::on_submitted(app, response_id).await {
+            tracing::warn!(error = %e, "could not move the firm's cases after its re-assessment");
+        }
+    }
     if email_report_to.is_some() {
         app.outbox_wakeup.notify_one();
     }

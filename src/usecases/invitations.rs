@@ -6,31 +6,15 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::cases::scope_of;
 use super::{App, Error, Result};
 use crate::db;
 use crate::db::accounts::Account;
-use crate::db::audit::Actor;
-use crate::db::leads::{self, Scope};
+use crate::db::audit::{Actor, action};
+use crate::db::leads;
 use crate::db::reassessment::{self, Invitation};
-use crate::db::responses::{self, Earlier};
-use crate::domain::{Definition, Lang, Role, Text};
-
-/// The audit log's name for a sent invitation.
-pub const INVITATION_SENT: &str = "invitation_sent";
-
-/// Which leads `account` may see: the same rule as the follow-up pages.
-pub async fn scope_of(app: &App, account: &Account) -> Result<Scope> {
-    if account.role == Role::Admin {
-        return Ok(Scope::All);
-    }
-    let agency = match account.agency_id {
-        Some(id) => db::accounts::find_agency(&app.db, id).await?,
-        None => None,
-    };
-    Ok(Scope::Provinces(
-        agency.map(|a| a.provinces).unwrap_or_default(),
-    ))
-}
+use crate::db::responses;
+use crate::domain::{Definition, Lang, Text};
 
 /// Who the invitation says it comes from.
 async fn sender_name(app: &App, account: &Account) -> Result<Option<String>> {
@@ -54,7 +38,7 @@ pub struct InvitationState {
 
 /// The invitation state of lead `lead_id` for `account`; not found outside its scope.
 pub async fn state_of(app: &App, account: &Account, lead_id: Uuid) -> Result<InvitationState> {
-    let scope = scope_of(app, account).await?;
+    let scope = scope_of(&app.db, account).await?;
     let lead = leads::find(&app.db, &scope, lead_id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -77,7 +61,7 @@ pub async fn send_invitation(
     account: &Account,
     lead_id: Uuid,
 ) -> Result<Invitation> {
-    let scope = scope_of(app, account).await?;
+    let scope = scope_of(&app.db, account).await?;
     let lead = leads::find(&app.db, &scope, lead_id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -102,7 +86,7 @@ pub async fn send_invitation(
         actor
             .record(
                 &app.db,
-                INVITATION_SENT,
+                action::INVITATION_SENT,
                 Some(lead_id.to_string()),
                 Some(format!("message {outbox_id}")),
             )
@@ -131,20 +115,9 @@ pub async fn start_from_link(
     let link = reassessment::use_link(&app.db, token, app.clock.now())
         .await?
         .ok_or(Error::NotFound)?;
-    let earlier = responses::find_draft(&app.db, link.response_id)
+    let earlier = responses::find_earlier_by_id(&app.db, link.response_id)
         .await?
-        .filter(|d| d.submitted)
         .ok_or(Error::NotFound)?;
-    let mut profile = earlier.submission.profile;
-    // The name lives in the contact row, never in the profile (`responses::split_profile`).
-    let business_name = profile
-        .remove("name")
-        .and_then(|v| v.as_str().map(str::to_string));
-    let earlier = Earlier {
-        response_id: link.response_id,
-        profile,
-        business_name,
-    };
     let (draft_id, resume_token) =
         responses::create_draft(&app.db, def, lang, Some(&earlier)).await?;
     reassessment::record_draft(&app.db, link.id, draft_id).await?;

@@ -4,6 +4,7 @@
 //! - [`assess`]: check, score and store a submitted response (contact and consent checks
 //!   included);
 //! - [`accounts`]: create or update an account or agency, with its audit entry;
+//! - [`cases`]: the agencies' cases: who sees which leads, changes with their audit entry;
 //! - [`consent`]: withdraw consent or delete a firm's personal data, with its audit entry;
 //! - [`demo`]: `seed-demo`'s synthetic firms, assessed and stored like real ones;
 //! - [`drafts`]: the "save and finish later" e-mail;
@@ -16,6 +17,7 @@
 
 pub mod accounts;
 pub mod assess;
+pub mod cases;
 pub mod clock;
 pub mod consent;
 pub mod dashboard;

@@ -448,7 +448,13 @@ async fn random_data_set(app: &TestApp, rng: &mut StdRng, firms: usize) {
         let rows = rows_for(def, sub, SIZES[rng.random_range(0..SIZES.len())], at);
         let previous = (!written.is_empty() && rng.random_bool(0.2))
             .then(|| written[rng.random_range(0..written.len())]);
-        let rows = rows.re_assessing(previous);
+        let earlier = match previous {
+            Some(id) => dxready::db::responses::find_earlier_by_id(&app.state.db, id)
+                .await
+                .unwrap(),
+            None => None,
+        };
+        let rows = rows.re_assessing(earlier.as_ref());
         batch.push(rows);
         if batch.len() >= rng.random_range(1..12) || i + 1 == firms {
             for outcome in submissions::write_batch(&app.state.db, &batch)

@@ -11,6 +11,7 @@ mod cli;
 mod dashboard;
 mod email;
 mod fixtures;
+mod followup;
 mod health;
 mod operations;
 mod pages;

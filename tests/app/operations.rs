@@ -856,3 +856,110 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// The questionnaire file as it was before key practices were added to it.
+fn without_practice_tables(source: &str) -> String {
+    let mut kept = String::new();
+    let mut in_practice = false;
+    for line in source.lines() {
+        if line.starts_with('[') {
+            in_practice = line.trim() == "[[practice]]";
+        }
+        if !in_practice {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
+const EARLIER_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Sets the stored source (and a hash of the earlier file) of every registered version.
+async fn store_earlier_sources(db: &DatabaseConnection, edit: impl Fn(&str) -> String) {
+    use dxready::db::entities::questionnaire;
+    for row in questionnaire::Entity::find()
+        .all(db)
+        .await
+        .expect("versions")
+    {
+        let source = edit(row.source.as_deref().expect("an archived source"));
+        questionnaire::Entity::update_many()
+            .col_expr(questionnaire::Column::Source, Expr::value(Some(source)))
+            .col_expr(
+                questionnaire::Column::ContentHash,
+                Expr::value(EARLIER_HASH.to_string()),
+            )
+            .filter(questionnaire::Column::Id.eq(row.id))
+            .exec(db)
+            .await
+            .expect("store the earlier file");
+    }
+}
+
+/// A version that collected responses before it defined key practices starts with them (they
+/// change no result), and its results read the same; any other edit still needs a new version.
+async fn practices_may_be_added_to_a_version_in_use(backend: Backend) {
+    let Some(app) = TestApp::builder(backend).worker(None).spawn().await else {
+        return;
+    };
+    let (_, token) = app.submit(dxready::domain::Lang::Vi, None, false).await;
+    let result_of = |app: &TestApp| {
+        let url = app.url(&format!("/api/v1/results/{token}"));
+        let client = app.client.clone();
+        async move {
+            let mut result: serde_json::Value = client
+                .get(url)
+                .send()
+                .await
+                .expect("GET")
+                .json()
+                .await
+                .expect("result");
+            // The address changes with the restart; the result must not.
+            result
+                .as_object_mut()
+                .expect("an object")
+                .remove("result_url");
+            result
+        }
+    };
+    let before = result_of(&app).await;
+    store_earlier_sources(&app.state.db, without_practice_tables).await;
+    let (settings, dir) = app.stop().await;
+
+    let restarted = TestApp::start(settings, dir).await;
+    let after = result_of(&restarted).await;
+    assert_eq!(before, after, "the stored result reads the same");
+    use dxready::db::entities::questionnaire;
+    for row in questionnaire::Entity::find()
+        .all(&restarted.state.db)
+        .await
+        .expect("versions")
+    {
+        assert_ne!(
+            row.content_hash, EARLIER_HASH,
+            "{} took the file",
+            row.version
+        );
+        assert!(
+            row.source
+                .as_deref()
+                .is_some_and(|s| s.contains("[[practice]]"))
+        );
+    }
+
+    // A question edited in place is still refused.
+    store_earlier_sources(&restarted.state.db, |s| {
+        without_practice_tables(s).replacen("title.vi = ", "title.vi = \"Sửa\" # ", 1)
+    })
+    .await;
+    let (settings, _dir) = restarted.stop().await;
+    let refused = dxready::startup::Application::build(settings).await;
+    let message = refused
+        .err()
+        .expect("an edited version is refused")
+        .to_string();
+    assert!(message.contains("new version"), "{message}");
+}
+backend_test!(practices_may_be_added_to_a_version_in_use);

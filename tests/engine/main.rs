@@ -12,5 +12,6 @@ mod practices;
 mod properties;
 mod question_types;
 mod roadmap_rules;
+mod targets;
 mod v1_1;
 mod warnings;

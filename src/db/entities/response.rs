@@ -25,6 +25,9 @@ pub struct Model {
     pub submitted_at: Option<DateTimeUtc>,
     /// The earlier response of the same firm this one re-assesses (its result token was shown).
     pub previous_response_id: Option<Uuid>,
+    /// The firm across its assessments: a first assessment's own id, a re-assessment's earlier
+    /// one's firm (nullable in the schema only because SQLite cannot add it NOT NULL).
+    pub firm_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -110,6 +110,11 @@ pub fn load_dir(dir: &Path) -> Result<LoadedDir, Vec<Problem>> {
             Err(mut p) => problems.append(&mut p),
         }
     }
+    // Targets name practices, which the questionnaire files define: checked once every file has
+    // loaded (a file refused for another reason would make its practices look unknown).
+    if problems.is_empty() {
+        problems.extend(unknown_target_practices(&reference, &loaded));
+    }
     if loaded.definitions.is_empty() && problems.is_empty() {
         problems.push(Problem {
             file: dir.to_path_buf(),
@@ -125,6 +130,49 @@ pub fn load_dir(dir: &Path) -> Result<LoadedDir, Vec<Problem>> {
     } else {
         Err(problems)
     }
+}
+
+/// A problem for each target whose practice no loaded questionnaire defines.
+fn unknown_target_practices(reference: &Reference, loaded: &LoadedDir) -> Vec<Problem> {
+    let Some(file) = &reference.targets_path else {
+        return Vec::new();
+    };
+    if loaded.definitions.is_empty() {
+        return Vec::new();
+    }
+    let known: Vec<&str> = loaded
+        .definitions
+        .values()
+        .flat_map(|d| d.practices().iter().map(|p| p.id.as_str()))
+        .collect();
+    reference
+        .targets
+        .iter()
+        .filter(|t| !known.contains(&t.practice.as_str()))
+        .map(|t| {
+            let mut ids: Vec<&str> = known.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            Problem {
+                file: file.clone(),
+                line: t.practice_at.0,
+                col: t.practice_at.1,
+                message: format!(
+                    "target `{}`: unknown practice `{}` (the questionnaires define {})",
+                    t.id,
+                    t.practice,
+                    if ids.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ids.iter()
+                            .map(|i| format!("`{i}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            }
+        })
+        .collect()
 }
 
 pub fn load_file(path: &Path, reference: Arc<Reference>) -> Result<Definition, Vec<Problem>> {

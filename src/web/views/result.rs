@@ -5,7 +5,7 @@ use maud::{Markup, PreEscaped, html};
 
 use crate::db::responses::{PeerComparison, PreviousResult, StoredResult};
 use crate::domain::questionnaire::Phase;
-use crate::domain::roadmap::RoadmapItem;
+use crate::domain::roadmap::{Roadmap, RoadmapItem};
 use crate::domain::scoring::Severity;
 use crate::domain::{Definition, Lang};
 use crate::web::views::layout::{number, t};
@@ -167,6 +167,23 @@ fn progress_table(
     }
 }
 
+/// The whole roadmap by phase, as the firm sees it (the result page, the agency's lead page).
+pub fn full_roadmap(lang: Lang, def: &Definition, roadmap: &Roadmap) -> Markup {
+    html! {
+        section aria-labelledby="h-roadmap" {
+            h2 #h-roadmap { (t(lang, "Lộ trình đầy đủ", "The full roadmap")) }
+            p { (t(lang, "Theo công thức 3S: khởi đầu thông minh, bắt đầu từ việc nhỏ, rồi mở rộng.", "Following the 3S way: start smart, start small, then scale.")) }
+            @for phase in Phase::ALL {
+                @let items: Vec<&RoadmapItem> = roadmap.phase(phase).collect();
+                @if !items.is_empty() {
+                    h3.phase { (phase.title().get(lang)) }
+                    @for i in items { (item(lang, def, i, "h4")) }
+                }
+            }
+        }
+    }
+}
+
 pub fn result_page(
     lang: Lang,
     def: &Definition,
@@ -224,17 +241,7 @@ pub fn result_page(
             h2 #h-first { (t(lang, "Ba việc nên làm trước", "Three things to do first")) }
             @for i in &first { (item(lang, def, i, "h3")) }
         }
-        section aria-labelledby="h-roadmap" {
-            h2 #h-roadmap { (t(lang, "Lộ trình đầy đủ", "The full roadmap")) }
-            p { (t(lang, "Theo công thức 3S: khởi đầu thông minh, bắt đầu từ việc nhỏ, rồi mở rộng.", "Following the 3S way: start smart, start small, then scale.")) }
-            @for phase in Phase::ALL {
-                @let items: Vec<&RoadmapItem> = result.roadmap.phase(phase).collect();
-                @if !items.is_empty() {
-                    h3.phase { (phase.title().get(lang)) }
-                    @for i in items { (item(lang, def, i, "h4")) }
-                }
-            }
-        }
+        (full_roadmap(lang, def, &result.roadmap))
         section.no-print aria-labelledby="h-next" {
             h2 #h-next { (t(lang, "Tiếp theo", "What next")) }
             ul {

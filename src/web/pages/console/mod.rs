@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/followup/export.csv", get(followup::export_caseload))
         .route("/followup/{id}", get(followup::show_lead))
         .route("/followup/{id}/invite", post(invite::send_invitation))
+        .route("/followup/{id}/case", post(followup::change_case))
         .route("/admin", get(admin::admin_page))
         .route("/admin/accounts", post(admin::create_account))
         .route("/admin/accounts/{id}/role", post(admin::change_role))
