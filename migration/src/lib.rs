@@ -15,6 +15,7 @@ mod m20261204_200001_app_secret;
 mod m20261204_200002_submit_limit;
 mod m20261204_300001_reassessment;
 mod m20261208_100001_aggregates;
+mod m20261208_100002_practices;
 mod m20261208_200001_firm;
 mod m20261208_200002_cases;
 mod m20261208_300001_reassessment_links;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_300001_reassessment_links::Migration),
             Box::new(m20261208_400001_compact_response::Migration),
             Box::new(m20261208_400002_support_offers::Migration),
+            Box::new(m20261208_100002_practices::Migration),
         ]
     }
 }

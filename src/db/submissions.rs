@@ -191,6 +191,7 @@ pub fn prepare(draft: Option<Uuid>, new: NewSubmission<'_>) -> (SubmissionRows, 
         size_class: size_class.as_deref(),
         result,
         rule_ids: roadmap.items.iter().map(|i| i.id.clone()).collect(),
+        practices: &crate::domain::practices::practice_adoption_scored(def, submission, result),
         submitted_at: now,
         previous_response_id: None,
     });

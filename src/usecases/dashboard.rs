@@ -149,6 +149,15 @@ pub struct BarrierFigure {
     pub any: Count,
 }
 
+/// A key practice: how many firms it counts (its `among` holds), and how many of those adopted
+/// it (a share of the counted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PracticeFigure {
+    pub id: String,
+    pub counted: Count,
+    pub adopted: Count,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupFigure {
     /// '' for firms that did not say.
@@ -174,6 +183,7 @@ pub struct Figures {
     /// Mean score per dimension id.
     pub dimensions: Vec<(String, Option<f64>)>,
     pub barriers: Vec<BarrierFigure>,
+    pub practices: Vec<PracticeFigure>,
     /// The roadmap items most often recommended (at most [`TOP_RULES`]), most frequent first.
     pub rules: Vec<(String, Count)>,
     /// Provinces, former provinces, sectors and sizes side by side.
@@ -223,6 +233,7 @@ pub fn apply_privacy(filter: ViewFilter, raw: &RawFigures, withheld: Option<With
         levels: Vec::new(),
         dimensions: Vec::new(),
         barriers: Vec::new(),
+        practices: Vec::new(),
         rules: Vec::new(),
         groups: Vec::new(),
         reassessed: Shown::NoFirms,
@@ -259,6 +270,22 @@ pub fn apply_privacy(filter: ViewFilter, raw: &RawFigures, withheld: Option<With
             self_reported: privacy::share(b.self_reported, n),
             inferred: privacy::share(b.inferred, n),
             any: privacy::share(b.any, n),
+        })
+        .collect();
+    out.practices = raw
+        .practices
+        .iter()
+        .map(|(id, p)| {
+            let counted = privacy::share(p.counted, n);
+            PracticeFigure {
+                id: id.clone(),
+                counted,
+                // A share of the counted firms: withheld with them.
+                adopted: match counted {
+                    Shown::Figure(c) => privacy::share(p.adopted, c),
+                    other => other,
+                },
+            }
         })
         .collect();
     let mut rules: Vec<(&String, u64)> = raw.rules.iter().map(|(id, c)| (id, *c)).collect();

@@ -162,6 +162,9 @@ struct Stored {
     barriers: Vec<BarrierFlag>,
     /// The barriers its questionnaire version defines.
     version_barriers: Vec<String>,
+    /// Its version's key practices, and those the stored answers show it counted for and adopted.
+    version_practices: Vec<String>,
+    practices: dxready::domain::practices::Adoption,
     rules: Vec<String>,
     previous: Option<Uuid>,
 }
@@ -194,7 +197,19 @@ async fn stored_results(app: &TestApp) -> Vec<Stored> {
             };
             let at = r.submitted_at.unwrap().with_timezone(&vn);
             let roadmap: StoredRoadmap = serde_json::from_str(&result.roadmap).unwrap();
+            let def = app
+                .state
+                .questionnaires
+                .get(&r.questionnaire_id, &r.questionnaire_version)
+                .unwrap();
+            let submission = Submission {
+                profile: serde_json::from_str(&r.profile).unwrap(),
+                answers: serde_json::from_str(&r.answers).unwrap(),
+                consents: BTreeSet::new(),
+            };
             Stored {
+                version_practices: def.practices().iter().map(|p| p.id.clone()).collect(),
+                practices: dxready::domain::practices::practice_adoption(&def, &submission),
                 id: r.id,
                 version: version_key(&r.questionnaire_id, &r.questionnaire_version),
                 month: at.format("%Y%m").to_string().parse().unwrap(),
@@ -270,6 +285,11 @@ fn recompute(all: &[Stored], f: &Filter) -> RawFigures {
         for id in &s.version_barriers {
             out.barriers.entry(id.clone()).or_default();
         }
+        for id in &s.version_practices {
+            let e = out.practices.entry(id.clone()).or_default();
+            e.counted += u64::from(s.practices.is_counted(id));
+            e.adopted += u64::from(s.practices.is_adopted(id));
+        }
         for b in &s.barriers {
             let e = out.barriers.entry(b.id.clone()).or_default();
             e.self_reported += u64::from(b.self_reported);
@@ -329,6 +349,7 @@ fn assert_same(got: &RawFigures, want: &RawFigures, f: &Filter) {
     assert_eq!(got.levels, want.levels, "{f:?}");
     assert_eq!(got.median, want.median, "{f:?}");
     assert_eq!(got.barriers, want.barriers, "{f:?}");
+    assert_eq!(got.practices, want.practices, "{f:?}");
     assert_eq!(got.rules, want.rules, "{f:?}");
     assert_eq!(
         got.dimensions.keys().collect::<Vec<_>>(),
@@ -756,6 +777,11 @@ async fn the_api_answers_the_new_filters_and_figures(app: TestApp) {
             .all(|b| b.get("self_reported").is_some() && b.get("inferred").is_some())
     );
     assert!(!s["roadmap"].as_array().unwrap().is_empty());
+    let practices = s["practices"].as_object().unwrap();
+    assert!(
+        practices.contains_key("e_invoice") && practices.contains_key("e_customs"),
+        "{s}"
+    );
     assert!(s["groups"]["province"].is_array() && s["groups"]["former_province"].is_array());
     let other = stats(&app, &staff, "questionnaire=1.0.0").await;
     assert_eq!(other["responses"], 0);

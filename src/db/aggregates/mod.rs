@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 use super::Result;
 use crate::domain::answers::{Profile, ProfileValue};
+use crate::domain::practices::Adoption;
 use crate::domain::{Definition, ScoreResult};
 
 pub use query::{Filter, RawFigures};
@@ -37,6 +38,7 @@ pub use query::{Filter, RawFigures};
 /// the first ones.
 pub const DIMENSION_SLOTS: usize = 10;
 pub const BARRIER_SLOTS: usize = 10;
+pub const PRACTICE_SLOTS: usize = 16;
 
 /// A column a rollup may be keyed by besides month and version (which every grain has).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -111,6 +113,9 @@ pub struct Fact {
     pub dims: [Option<f64>; DIMENSION_SLOTS],
     pub barrier_self: i64,
     pub barrier_inferred: i64,
+    /// Key practices by slot: which count the firm (their `among` holds), which it adopted.
+    pub practice_counted: i64,
+    pub practice_adopted: i64,
     /// Rule ids of the recommended roadmap items.
     pub roadmap: Vec<String>,
     pub previous_response_id: Option<Uuid>,
@@ -145,6 +150,7 @@ pub struct FactInput<'a> {
     pub size_class: Option<&'a str>,
     pub result: &'a ScoreResult,
     pub rule_ids: Vec<String>,
+    pub practices: &'a Adoption,
     pub submitted_at: DateTime<Utc>,
     pub previous_response_id: Option<Uuid>,
 }
@@ -158,6 +164,7 @@ impl Fact {
             size_class,
             result,
             rule_ids,
+            practices,
             submitted_at,
             previous_response_id,
         } = input;
@@ -191,6 +198,16 @@ impl Fact {
                 }
             }
         }
+        let (mut practice_counted, mut practice_adopted) = (0i64, 0i64);
+        for (i, p) in def.practices().iter().take(PRACTICE_SLOTS).enumerate() {
+            slots.push(("practice", i as i16, p.id.clone()));
+            if practices.is_counted(&p.id) {
+                practice_counted |= 1 << i;
+            }
+            if practices.is_adopted(&p.id) {
+                practice_adopted |= 1 << i;
+            }
+        }
         Fact {
             response_id,
             version: version_key(&def.id, &def.version),
@@ -207,6 +224,8 @@ impl Fact {
             dims,
             barrier_self,
             barrier_inferred,
+            practice_counted,
+            practice_adopted,
             roadmap: rule_ids,
             previous_response_id,
             slots,
@@ -292,6 +311,8 @@ struct Sums {
     b_self: [i32; BARRIER_SLOTS],
     b_inf: [i32; BARRIER_SLOTS],
     b_any: [i32; BARRIER_SLOTS],
+    p_count: [i32; PRACTICE_SLOTS],
+    p_adopt: [i32; PRACTICE_SLOTS],
 }
 
 impl Sums {
@@ -313,6 +334,10 @@ impl Sums {
             self.b_inf[i] += inf as i32;
             self.b_any[i] += (s | inf) as i32;
         }
+        for i in 0..PRACTICE_SLOTS {
+            self.p_count[i] += ((f.practice_counted >> i) & 1) as i32;
+            self.p_adopt[i] += ((f.practice_adopted >> i) & 1) as i32;
+        }
     }
 
     fn values(&self) -> Vec<Value> {
@@ -326,6 +351,10 @@ impl Sums {
             v.push(self.b_self[i].into());
             v.push(self.b_inf[i].into());
             v.push(self.b_any[i].into());
+        }
+        for i in 0..PRACTICE_SLOTS {
+            v.push(self.p_count[i].into());
+            v.push(self.p_adopt[i].into());
         }
         v
     }
@@ -343,6 +372,10 @@ pub(crate) fn sum_columns() -> Vec<String> {
         c.push(format!("b_self{i}"));
         c.push(format!("b_inf{i}"));
         c.push(format!("b_any{i}"));
+    }
+    for i in 0..PRACTICE_SLOTS {
+        c.push(format!("p_count{i}"));
+        c.push(format!("p_adopt{i}"));
     }
     c
 }
@@ -370,6 +403,8 @@ fn fact_columns() -> Vec<String> {
         [
             "barrier_self",
             "barrier_inferred",
+            "practice_counted",
+            "practice_adopted",
             "roadmap",
             "previous_response_id",
         ]
@@ -397,6 +432,8 @@ fn fact_values(f: &Fact) -> Vec<Value> {
     v.extend(f.dims.iter().map(|&d| Value::from(d)));
     v.push(f.barrier_self.into());
     v.push(f.barrier_inferred.into());
+    v.push(f.practice_counted.into());
+    v.push(f.practice_adopted.into());
     v.push(f.roadmap.join(" ").into());
     v.push(f.previous_response_id.into());
     v

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
-use super::{BARRIER_SLOTS, DETAIL_GRAINS, DIMENSION_SLOTS, Dim, GRAINS};
+use super::{BARRIER_SLOTS, DETAIL_GRAINS, DIMENSION_SLOTS, Dim, GRAINS, PRACTICE_SLOTS};
 use crate::db::Result;
 
 /// Which submitted responses to count; every part is optional. Dates are whole months.
@@ -251,6 +251,13 @@ pub struct BarrierCounts {
     pub any: u64,
 }
 
+/// How many firms a key practice counts (its `among` holds) and how many of them adopted it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PracticeCounts {
+    pub counted: u64,
+    pub adopted: u64,
+}
+
 /// A count and a sum (of scores, or of score changes).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CountSum {
@@ -275,6 +282,7 @@ pub struct RawFigures {
     /// Per dimension id: how many firms had a score, and its sum.
     pub dimensions: BTreeMap<String, CountSum>,
     pub barriers: BTreeMap<String, BarrierCounts>,
+    pub practices: BTreeMap<String, PracticeCounts>,
     /// The median of the scores taken to 0.1 point (the histogram's bins).
     pub median: Option<f64>,
     /// How many firms were recommended each roadmap item.
@@ -350,6 +358,15 @@ fn totals_sql(source: Source, conditions: &[Condition]) -> Sql {
                     "SUM(CASE WHEN ((barrier_self | barrier_inferred) & {bit}) <> 0 THEN 1 ELSE 0 END) AS b_any{i}"
                 ));
             }
+            for i in 0..PRACTICE_SLOTS {
+                let bit = 1i64 << i;
+                cols.push(format!(
+                    "SUM(CASE WHEN (practice_counted & {bit}) <> 0 THEN 1 ELSE 0 END) AS p_count{i}"
+                ));
+                cols.push(format!(
+                    "SUM(CASE WHEN (practice_adopted & {bit}) <> 0 THEN 1 ELSE 0 END) AS p_adopt{i}"
+                ));
+            }
         }
     }
     let table = match source {
@@ -396,6 +413,14 @@ pub async fn figures(db: &impl ConnectionTrait, filter: &Filter) -> Result<RawFi
             b.self_reported += count(&r, &format!("b_self{i}"))?;
             b.inferred += count(&r, &format!("b_inf{i}"))?;
             b.any += count(&r, &format!("b_any{i}"))?;
+        }
+        for i in 0..PRACTICE_SLOTS {
+            let Some(id) = slots.get(&(version.clone(), "practice".into(), i as i16)) else {
+                continue;
+            };
+            let p = out.practices.entry(id.clone()).or_default();
+            p.counted += count(&r, &format!("p_count{i}"))?;
+            p.adopted += count(&r, &format!("p_adopt{i}"))?;
         }
     }
     out.dimensions.retain(|_, d| d.n > 0);

@@ -10,7 +10,7 @@ use crate::db::entities::{assessment_result, response};
 use crate::db::responses::STATUS_SUBMITTED;
 use crate::db::{Error, Result};
 use crate::domain::ScoreResult;
-use crate::domain::answers::Profile;
+use crate::domain::answers::{Answers, Profile, Submission};
 use crate::domain::questionnaire::LoadedDir;
 use crate::domain::roadmap::StoredRoadmap;
 use crate::domain::score_result::{BarrierFlag, DimensionScore};
@@ -64,6 +64,7 @@ pub async fn rebuild_aggregates(
             (response::Entity, response::Column::QuestionnaireId),
             (response::Entity, response::Column::QuestionnaireVersion),
             (response::Entity, response::Column::Profile),
+            (response::Entity, response::Column::Answers),
             (response::Entity, response::Column::SizeClass),
             (response::Entity, response::Column::SubmittedAt),
             (response::Entity, response::Column::PreviousResponseId),
@@ -145,6 +146,14 @@ pub async fn rebuild_aggregates(
                     "barriers",
                 )?,
             };
+            let submission = Submission {
+                profile: profile.clone(),
+                // The stored answers, for the key practices (their conditions read answers).
+                answers: parse::<Answers>(&row.try_get::<String>("", "answers")?, "answers")?,
+                consents: std::collections::BTreeSet::new(),
+            };
+            let practices =
+                crate::domain::practices::practice_adoption_scored(&def, &submission, &result);
             let roadmap: StoredRoadmap = parse(&row.try_get::<String>("", "roadmap")?, "roadmap")?;
             let submitted_at: Option<chrono::DateTime<chrono::Utc>> =
                 row.try_get("", "submitted_at")?;
@@ -155,6 +164,7 @@ pub async fn rebuild_aggregates(
                 size_class: size_class.as_deref(),
                 result: &result,
                 rule_ids: roadmap.items.iter().map(|i| i.rule.clone()).collect(),
+                practices: &practices,
                 submitted_at: submitted_at.unwrap_or_default(),
                 previous_response_id: row.try_get("", "previous_response_id")?,
             }));

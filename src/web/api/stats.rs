@@ -122,6 +122,17 @@ pub fn figures_json(f: &Figures) -> Value {
             )
         })
         .collect();
+    let practices: BTreeMap<&str, Value> = f
+        .practices
+        .iter()
+        .map(|p| {
+            let counted = p.counted.figure().unwrap_or(0);
+            (
+                p.id.as_str(),
+                json!({"counted": count(p.counted), "share": share(p.adopted, counted)}),
+            )
+        })
+        .collect();
     let months: BTreeMap<String, Value> = f
         .months
         .iter()
@@ -162,6 +173,7 @@ pub fn figures_json(f: &Figures) -> Value {
         "dimensions": dimensions,
         "barriers": barriers,
         "barriers_detail": barriers_detail,
+        "practices": practices,
         "months": months,
         "roadmap": f.rules.iter().map(|(id, c)| json!({"id": id, "share": share(*c, n)})).collect::<Vec<_>>(),
         "groups": groups,
@@ -189,7 +201,7 @@ pub fn figures_json(f: &Figures) -> Value {
         ("to" = Option<String>, Query, description = "YYYY-MM-DD; to the last day of its month"),
     ),
     responses(
-        (status = 200, description = "{responses, suppressed, withheld, filters, overall {mean, median}, levels, dimensions, barriers, barriers_detail, months, roadmap, groups, reassessed}"),
+        (status = 200, description = "{responses, suppressed, withheld, filters, overall {mean, median}, levels, dimensions, barriers, barriers_detail, practices {id: {counted, share}}, months, roadmap, groups, reassessed}"),
         (status = 401, description = "not signed in as staff or admin"),
     )
 )]

@@ -31,6 +31,12 @@ fn dimension_title(def: Option<&Definition>, lang: Lang, id: &str) -> String {
         .map_or_else(|| id.to_string(), |d| d.title.get(lang).to_string())
 }
 
+/// A key practice's title, else its id.
+fn practice_title(def: Option<&Definition>, lang: Lang, id: &str) -> String {
+    def.and_then(|d| d.practices().iter().find(|p| p.id == id))
+        .map_or_else(|| id.to_string(), |p| p.title.get(lang).to_string())
+}
+
 /// A roadmap item's title, else its id.
 fn rule_title(def: Option<&Definition>, lang: Lang, id: &str) -> String {
     def.and_then(|d| d.rules.iter().find(|r| r.id == id))
@@ -301,6 +307,25 @@ fn figures_workbook(
                     Cell::Text(barrier_title(def, lang, &b.id)),
                     share_cell(b.self_reported, n),
                     share_cell(b.inferred, n),
+                ]
+            })
+            .collect(),
+    });
+    book.tables.push(Table {
+        title: t(lang, "Thực hành chính", "Key practices").into(),
+        columns: vec![
+            t(lang, "Thực hành", "Practice").into(),
+            t(lang, "Doanh nghiệp được tính", "Firms counted").into(),
+            t(lang, "Tỷ lệ áp dụng (%)", "Adoption (%)").into(),
+        ],
+        rows: f
+            .practices
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::Text(practice_title(def, lang, &p.id)),
+                    cell(p.counted),
+                    share_cell(p.adopted, p.counted.figure().unwrap_or(0)),
                 ]
             })
             .collect(),
@@ -700,6 +725,25 @@ fn figures_view(
                     tbody {
                         @for (id, mean) in &f.dimensions {
                             tr { th scope="row" { (dimension_title(def, lang, id)) } td { (score_text(lang, *mean)) } }
+                        }
+                    }
+                }
+            }
+            section {
+                h2 { (t(lang, "Doanh nghiệp đã áp dụng những gì?", "Which key practices have firms adopted?")) }
+                table.table.table-numbers {
+                    thead { tr {
+                        th scope="col" { (t(lang, "Thực hành", "Practice")) }
+                        th scope="col" { (t(lang, "Doanh nghiệp được tính", "Firms counted")) }
+                        th scope="col" { (t(lang, "Tỷ lệ áp dụng", "Adopted by")) }
+                    } }
+                    tbody {
+                        @for p in &f.practices {
+                            tr {
+                                th scope="row" { (practice_title(def, lang, &p.id)) }
+                                td { (count_text(lang, p.counted)) }
+                                td { (share_text(lang, p.adopted, p.counted.figure().unwrap_or(0))) }
+                            }
                         }
                     }
                 }
