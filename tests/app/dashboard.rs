@@ -792,3 +792,46 @@ async fn the_api_answers_the_new_filters_and_figures(app: TestApp) {
     let _ = app.stop().await;
 }
 db_test!(the_api_answers_the_new_filters_and_figures);
+
+/// The page draws its figures as SVG charts a screen reader can read (role, label, data table),
+/// with no script, and sets the key practices against the targets that apply.
+async fn the_page_draws_charts_with_tables_and_targets(app: TestApp) {
+    let staff = signed_in_as(&app, Role::Staff, None).await;
+    let firms: Vec<Firm> = (0..12u32)
+        .map(|i| Firm {
+            best: Some(i % 2 == 0),
+            ..Firm::new("hai-phong", "retail", (2026, 3 + i % 3, 2))
+        })
+        .collect();
+    store(&app, &firms).await;
+    let (status, html) = text(get(&app, &staff, "/dashboard?province=hai-phong").await).await;
+    assert_eq!(status, StatusCode::OK);
+    let charts = html.matches("<svg").count();
+    assert!(charts >= 3, "months, levels and practices: {charts} charts");
+    assert_eq!(
+        html.matches(r#"role="img""#).count(),
+        charts,
+        "every chart is an image"
+    );
+    assert!(
+        html.matches("aria-labelledby=").count() >= charts,
+        "every chart is labelled by its caption"
+    );
+    assert!(html.contains("<figcaption"), "captions");
+    assert!(!html.contains("<script"), "no script");
+    // The months 03–05/2026 each hold 4 of the 12 firms: withheld, drawn as "< 5".
+    assert!(
+        html.contains("03/2026") && html.contains("&lt; 5"),
+        "{html}"
+    );
+    // The e-invoice obligation is national: it is shown with its source beside the measured rate.
+    assert!(
+        html.contains("123/2020"),
+        "the e-invoice target and its source"
+    );
+    assert!(html.contains("/static/charts.css"));
+    let css = app.get("/static/charts.css").await;
+    assert_eq!(css.status(), StatusCode::OK);
+    let _ = app.stop().await;
+}
+db_test!(the_page_draws_charts_with_tables_and_targets);

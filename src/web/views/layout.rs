@@ -41,6 +41,7 @@ pub fn page_with(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " – dxready" }
                 link rel="stylesheet" href="/static/style.css";
+                link rel="stylesheet" href="/static/charts.css";
                 link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
             }
             body {

@@ -12,10 +12,11 @@ use super::{Console, current_definition, error_summary, province_name, reference
 use crate::db::accounts::Account;
 use crate::db::aggregates::Dim;
 use crate::domain::privacy::{MIN_GROUP, Shown, Withheld};
-use crate::domain::reference::Reference;
+use crate::domain::reference::{Reference, Target};
 use crate::domain::{Definition, Lang, Role};
 use crate::usecases::dashboard::{self, Count, Figures, FilterProblem, FilterQuery, ViewFilter};
 use crate::web::export::{self, Cell, Table, Workbook};
+use crate::web::views::charts::{self, Bar, ChartText, LevelCount, Point, Scale};
 use crate::web::views::layout::{number, t};
 use crate::web::{AppError, AppResult, AppState};
 
@@ -454,7 +455,7 @@ pub async fn dashboard(
         }
         (error_summary(lang, &problems))
         (filters(lang, console.account(), &reference, &versions, &filter))
-        (figures_view(lang, &reference, def.as_deref(), &figures))
+        (figures_view(lang, &reference, def.as_deref(), &figures, &reference.targets_for(filter.filter.province.as_deref(), state.clock.today())))
     };
     Ok(console.page(t(lang, "Tổng quan", "Dashboard"), content))
 }
@@ -602,11 +603,85 @@ fn score_text(lang: Lang, v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_string(), |v| number(lang, v, 1))
 }
 
+/// A count as a chart value: `None` when withheld.
+fn chart_count(c: Count) -> Option<f64> {
+    match c {
+        Shown::Figure(n) => Some(n as f64),
+        Shown::NoFirms => Some(0.0),
+        Shown::Suppressed => None,
+    }
+}
+
+/// A share in percent of `n` firms as a chart value: `None` when withheld.
+fn chart_share(c: Count, n: u64) -> Option<f64> {
+    match c {
+        Shown::Figure(k) if n > 0 => Some(100.0 * k as f64 / n as f64),
+        Shown::NoFirms => Some(0.0),
+        _ => None,
+    }
+}
+
+/// Adoption of the key practices against the province's (or the nation's) targets.
+fn practices_view(
+    lang: Lang,
+    def: Option<&Definition>,
+    f: &Figures,
+    targets: &[&Target],
+) -> Markup {
+    let target_of = |id: &str| targets.iter().find(|t| t.practice == id);
+    let bars: Vec<Bar> = f
+        .practices
+        .iter()
+        .map(|p| Bar {
+            label: format!(
+                "{} ({} {})",
+                practice_title(def, lang, &p.id),
+                count_text(lang, p.counted),
+                t(lang, "DN được tính", "firms counted")
+            ),
+            value: chart_share(p.adopted, p.counted.figure().unwrap_or(0)),
+            target: target_of(&p.id).map(|t| 100.0 * t.share),
+        })
+        .collect();
+    html! {
+        (charts::bar_chart(lang, ChartText {
+            id: "practices",
+            caption: t(lang, "Doanh nghiệp đã áp dụng những gì?", "Which key practices have firms adopted?"),
+            category: t(lang, "Thực hành", "Practice"),
+            value: t(lang, "Tỷ lệ áp dụng", "Adopted by"),
+        }, Scale::Percent, &bars))
+        @if !targets.is_empty() {
+            h3 { (t(lang, "Mục tiêu", "Targets")) }
+            ul.targets {
+                @for target in targets {
+                    li {
+                        (target.title.get(lang)) ": "
+                        (number(lang, 100.0 * target.share, 0)) " % "
+                        (t(lang, "vào năm ", "by ")) (target.year)
+                        @if let Some(p) = f.practices.iter().find(|p| p.id == target.practice) {
+                            "; " (t(lang, "hiện đạt ", "now ")) (share_text(lang, p.adopted, p.counted.figure().unwrap_or(0)))
+                        }
+                        " ("
+                        @match &target.source.url {
+                            Some(url) => { a href=(url) { (target.source.title) } }
+                            None => { (target.source.title) }
+                        }
+                        @if let Some(doc) = &target.source.document { ", " (doc) }
+                        @if !target.verified { ", " (t(lang, "chưa đối chiếu văn bản gốc", "not yet checked against the official text")) }
+                        ")"
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn figures_view(
     lang: Lang,
     reference: &Reference,
     def: Option<&Definition>,
     f: &Figures,
+    targets: &[&Target],
 ) -> Markup {
     let n = f.responses.figure().unwrap_or(0);
     let low_levels: Option<u64> = f
@@ -656,23 +731,24 @@ fn figures_view(
             p.hint { (t(lang,
                 "Số liệu của dưới 5 doanh nghiệp, hoặc có thể suy ra từ các số khác, hiện là “< 5”.",
                 "Figures of fewer than 5 firms, or that the other figures would give away, show as “< 5”.")) }
-            // Charts and province targets (task PRACT) go above each table.
+            // Each chart carries its own data table for screen readers and print.
             section {
-                h2 { (t(lang, "Số bài đánh giá theo tháng", "Assessments by month")) }
-                table.table.table-numbers {
-                    thead { tr {
-                        th scope="col" { (t(lang, "Tháng", "Month")) }
-                        th scope="col" { (t(lang, "Số bài đánh giá", "Assessments")) }
-                    } }
-                    tbody {
-                        @for (m, c) in &f.months {
-                            tr { th scope="row" { (month_label(*m)) } td { (count_text(lang, *c)) } }
-                        }
-                    }
-                }
+                (charts::trend_chart(lang, ChartText {
+                    id: "months",
+                    caption: t(lang, "Số bài đánh giá theo tháng", "Assessments by month"),
+                    category: t(lang, "Tháng", "Month"),
+                    value: t(lang, "Số bài đánh giá", "Assessments"),
+                }, Scale::Count, &f.months.iter().map(|(m, c)| Point { label: month_label(*m), value: chart_count(*c) }).collect::<Vec<_>>()))
             }
             section {
-                h2 { (t(lang, "Doanh nghiệp đang ở mức nào?", "What level are firms at?")) }
+                (charts::level_chart(lang, ChartText {
+                    id: "levels",
+                    caption: t(lang, "Doanh nghiệp đang ở mức nào?", "What level are firms at?"),
+                    category: t(lang, "Mức", "Level"),
+                    value: t(lang, "Số doanh nghiệp", "Firms"),
+                }, &f.levels.iter().map(|(l, c)| LevelCount { level: *l, name: format!("{l} {}", level_name(def, lang, *l)), count: chart_count(*c) }).collect::<Vec<_>>()))
+                details {
+                    summary { (t(lang, "Bảng số liệu theo mức", "Table of levels")) }
                 table.table.table-numbers {
                     thead { tr {
                         th scope="col" { (t(lang, "Mức", "Level")) }
@@ -694,6 +770,7 @@ fn figures_view(
                             }
                         }
                     }
+                }
                 }
             }
             section {
@@ -730,23 +807,7 @@ fn figures_view(
                 }
             }
             section {
-                h2 { (t(lang, "Doanh nghiệp đã áp dụng những gì?", "Which key practices have firms adopted?")) }
-                table.table.table-numbers {
-                    thead { tr {
-                        th scope="col" { (t(lang, "Thực hành", "Practice")) }
-                        th scope="col" { (t(lang, "Doanh nghiệp được tính", "Firms counted")) }
-                        th scope="col" { (t(lang, "Tỷ lệ áp dụng", "Adopted by")) }
-                    } }
-                    tbody {
-                        @for p in &f.practices {
-                            tr {
-                                th scope="row" { (practice_title(def, lang, &p.id)) }
-                                td { (count_text(lang, p.counted)) }
-                                td { (share_text(lang, p.adopted, p.counted.figure().unwrap_or(0))) }
-                            }
-                        }
-                    }
-                }
+                (practices_view(lang, def, f, targets))
             }
             section {
                 h2 { (t(lang, "Việc được đề xuất nhiều nhất", "Most recommended actions")) }
