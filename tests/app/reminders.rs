@@ -439,10 +439,13 @@ async fn an_invitation_starts_a_linked_re_assessment_with_progress(backend: Back
     .await;
     assert_eq!(res.status(), StatusCode::GONE);
 
-    // T2: the result shows the change, the report e-mail and its PDF the whole way.
+    // T2: the result page, the report e-mail and its PDF show the whole way, T0 → T1 → T2.
     let result = finish_walk(&app, &firm, Pick::Best, "owner@minhanh.vn").await;
     let (_, page) = get_page(&app, &firm, &result).await;
-    assert!(page.contains("Thay đổi so với lần đánh giá trước"));
+    assert!(page.contains("Tiến bộ qua các lần đánh giá"), "{page}");
+    for t in ["T0 · ", "T1 · ", "T2 · "] {
+        assert!(page.contains(t), "the result page has column {t}");
+    }
     let mail = wait_for_mail(&app, 2).await;
     let report = &mail[1];
     let body = plain_text(report);

@@ -116,13 +116,19 @@ fn item(lang: Lang, def: &Definition, i: &RoadmapItem, heading: &str) -> Markup 
     }
 }
 
-/// The change since the earlier assessment this one re-takes: overall and by area.
+/// Progress across the firm's assessments, T0 → T1 → … → this one (`history`: the earlier ones,
+/// oldest first), overall and by area, with the change since the one before. Long chains keep
+/// the first and the latest columns, as the e-mail and the PDF do.
 fn progress_table(
     lang: Lang,
     def: &Definition,
     result: &StoredResult,
-    previous: &PreviousResult,
+    history: &[PreviousResult],
 ) -> Markup {
+    let mut all: Vec<(chrono::DateTime<chrono::Utc>, &crate::domain::ScoreResult)> =
+        history.iter().map(|p| (p.submitted_at, &p.score)).collect();
+    all.push((result.submitted_at, &result.score));
+    let (kept, omitted) = crate::email::render::progress_columns(all.len());
     let change = |before: Option<f64>, now: Option<f64>| match (before, now) {
         (Some(b), Some(n)) => {
             let d = n - b;
@@ -135,33 +141,37 @@ fn progress_table(
         _ => "–".to_string(),
     };
     let shown = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| number(lang, v, 0));
+    let before = all[all.len() - 2].1;
+    let dimension =
+        |score: &crate::domain::ScoreResult, id: &str| score.dimension(id).and_then(|d| d.score);
     html! {
         section.progress aria-labelledby="h-progress" {
-            h3 #h-progress { (t(lang, "Thay đổi so với lần đánh giá trước", "Change since the last assessment")) " (" (previous.submitted_at.format("%d/%m/%Y")) ")" }
+            h3 #h-progress { (t(lang, "Tiến bộ qua các lần đánh giá", "Progress across your assessments")) }
             table.table.table-numbers {
                 thead { tr {
                     th scope="col" { (t(lang, "Lĩnh vực", "Area")) }
-                    th scope="col" { (t(lang, "Lần trước", "Last time")) }
-                    th scope="col" { (t(lang, "Lần này", "This time")) }
-                    th scope="col" { (t(lang, "Thay đổi", "Change")) }
+                    @for &n in &kept {
+                        th scope="col" { "T" (n) " · " (all[n].0.format("%d/%m/%Y")) }
+                    }
+                    th scope="col" { (t(lang, "Thay đổi so với lần trước", "Change since last time")) }
                 } }
                 tbody {
                     tr.overall {
                         th scope="row" { (t(lang, "Điểm tổng", "Overall")) }
-                        td { (shown(Some(previous.score.overall))) }
-                        td { (shown(Some(result.score.overall))) }
-                        td { (change(Some(previous.score.overall), Some(result.score.overall))) }
+                        @for &n in &kept { td { (shown(Some(all[n].1.overall))) } }
+                        td { (change(Some(before.overall), Some(result.score.overall))) }
                     }
                     @for d in &result.score.dimensions {
-                        @let before = previous.score.dimension(&d.id).and_then(|p| p.score);
                         tr {
                             th scope="row" { (def.dimension(&d.id).map_or(d.id.as_str(), |x| x.title.get(lang))) }
-                            td { (shown(before)) }
-                            td { (shown(d.score)) }
-                            td { (change(before, d.score)) }
+                            @for &n in &kept { td { (shown(dimension(all[n].1, &d.id))) } }
+                            td { (change(dimension(before, &d.id), d.score)) }
                         }
                     }
                 }
+            }
+            @if omitted > 0 {
+                p.hint { (omitted) (t(lang, " lần đánh giá ở giữa không hiện trong bảng.", " assessment(s) in between are not shown.")) }
             }
         }
     }
@@ -191,6 +201,7 @@ pub fn result_page(
     result: &StoredResult,
     peers: Option<&PeerComparison>,
     email_note: Option<Markup>,
+    history: &[PreviousResult],
 ) -> Markup {
     let level = def.level(result.score.level);
     let first: Vec<&RoadmapItem> = result.roadmap.phase(Phase::StartSmart).take(3).collect();
@@ -210,7 +221,7 @@ pub fn result_page(
             h2 #h-dimensions { (t(lang, "Điểm theo lĩnh vực", "Scores by area")) }
             div.chart-wrap aria-hidden="true" { (dimension_chart(lang, def, result)) }
             (dimension_table(lang, def, result))
-            @if let Some(previous) = &result.previous { (progress_table(lang, def, result, previous)) }
+            @if !history.is_empty() { (progress_table(lang, def, result, history)) }
             @if let Some(p) = peers {
                 p.peers { (t(lang, "Doanh nghiệp cùng ngành, cùng tỉnh/thành (", "Businesses of the same sector and province (")) (p.count) (t(lang, " doanh nghiệp) đạt trung bình ", " firms) score ")) strong { (number(lang, p.mean_overall, 0)) } (t(lang, " điểm.", " on average.")) }
             }

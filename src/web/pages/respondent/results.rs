@@ -69,13 +69,22 @@ pub async fn show_result(
         }),
         _ => None,
     };
+    let history = crate::db::reassessment::earlier_results(&state.db, stored.response_id).await?;
     let title = t(lang, "Kết quả đánh giá", "Your result");
     Ok(page_with(
         lang,
         title,
         &format!("/r/{token}"),
         None,
-        result_page(lang, &def, &token, &stored, peers.as_ref(), email_note),
+        result_page(
+            lang,
+            &def,
+            &token,
+            &stored,
+            peers.as_ref(),
+            email_note,
+            &history,
+        ),
     )
     .into_response())
 }
