@@ -72,6 +72,22 @@ pub fn page_with(
 }
 
 /// Vietnamese number format: `1.234,5` (vi) or `1,234.5` (en), with `decimals` places.
+/// The change between two scores in whole points, signed (`+12`, `−3` with a true minus sign);
+/// `–` when either is unknown.
+pub fn score_change(lang: Lang, before: Option<f64>, now: Option<f64>) -> String {
+    match (before, now) {
+        (Some(b), Some(n)) => {
+            let d = n - b;
+            format!(
+                "{}{}",
+                if d >= 0.0 { "+" } else { "−" },
+                number(lang, d.abs(), 0)
+            )
+        }
+        _ => "–".to_string(),
+    }
+}
+
 pub fn number(lang: Lang, value: f64, decimals: usize) -> String {
     let s = format!("{value:.decimals$}");
     let (int, frac) = s

@@ -8,7 +8,7 @@ use crate::domain::questionnaire::Phase;
 use crate::domain::roadmap::{Roadmap, RoadmapItem};
 use crate::domain::scoring::Severity;
 use crate::domain::{Definition, Lang};
-use crate::web::views::layout::{number, t};
+use crate::web::views::layout::{number, score_change, t};
 
 /// Horizontal bars, one per dimension; decorative for assistive technology (the table says it all).
 ///
@@ -129,17 +129,7 @@ fn progress_table(
         history.iter().map(|p| (p.submitted_at, &p.score)).collect();
     all.push((result.submitted_at, &result.score));
     let (kept, omitted) = crate::email::render::progress_columns(all.len());
-    let change = |before: Option<f64>, now: Option<f64>| match (before, now) {
-        (Some(b), Some(n)) => {
-            let d = n - b;
-            format!(
-                "{}{}",
-                if d >= 0.0 { "+" } else { "−" },
-                number(lang, d.abs(), 0)
-            )
-        }
-        _ => "–".to_string(),
-    };
+    let change = |before, now| score_change(lang, before, now);
     let shown = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| number(lang, v, 0));
     let before = all[all.len() - 2].1;
     let dimension =

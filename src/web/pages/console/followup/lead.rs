@@ -21,7 +21,7 @@ use crate::domain::case::Status;
 use crate::domain::{Definition, Lang, Role};
 use crate::usecases::cases::{CaseForm, NOTE_MAX_CHARS, change_case as change, lead, scope_of};
 use crate::web::dates::{parse_day, vn_date, vn_time};
-use crate::web::views::layout::{number, t};
+use crate::web::views::layout::{number, score_change, t};
 use crate::web::views::result::full_roadmap;
 use crate::web::{AppError, AppResult, AppState};
 
@@ -181,17 +181,7 @@ fn profile(lang: Lang, state: &AppState, detail: &LeadDetail, def: Option<&Defin
 /// before the latest.
 fn assessment_table(lang: Lang, def: Option<&Definition>, all: &[Assessment]) -> Markup {
     let shown = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| number(lang, v, 0));
-    let change = |before: Option<f64>, now: Option<f64>| match (before, now) {
-        (Some(b), Some(n)) => {
-            let d = n - b;
-            format!(
-                "{}{}",
-                if d >= 0.0 { "+" } else { "−" },
-                number(lang, d.abs(), 0)
-            )
-        }
-        _ => "–".to_string(),
-    };
+    let change = |before, now| score_change(lang, before, now);
     let latest = all.last();
     let before = all.len().checked_sub(2).and_then(|i| all.get(i));
     let dimension_ids: Vec<String> = match def {
