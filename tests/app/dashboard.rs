@@ -819,9 +819,17 @@ async fn the_page_draws_charts_with_tables_and_targets(app: TestApp) {
             best: Some(i % 2 == 0),
             ..Firm::new("hai-phong", "retail", (2026, 3 + i % 3, 2))
         })
+        .chain((0..5).map(|_| Firm {
+            size: Some("large"),
+            ..Firm::new("hai-phong", "retail", (2026, 3, 2))
+        }))
         .collect();
     store(&app, &firms).await;
     let (status, html) = text(get(&app, &staff, "/dashboard?province=hai-phong").await).await;
+    assert!(
+        html.contains("Doanh nghiệp lớn (không thuộc DNNVV)"),
+        "a firm above every SME class is named, not shown as its id"
+    );
     assert_eq!(status, StatusCode::OK);
     let charts = html.matches("<svg").count();
     assert!(charts >= 3, "months, levels and practices: {charts} charts");
@@ -836,7 +844,7 @@ async fn the_page_draws_charts_with_tables_and_targets(app: TestApp) {
     );
     assert!(html.contains("<figcaption"), "captions");
     assert!(!html.contains("<script"), "no script");
-    // The months 03–05/2026 each hold 4 of the 12 firms: withheld, drawn as "< 5".
+    // The months 04–05/2026 each hold 4 of the firms: withheld, drawn as "< 5".
     assert!(
         html.contains("03/2026") && html.contains("&lt; 5"),
         "{html}"

@@ -63,7 +63,19 @@ fn size_name(reference: &Reference, lang: Lang, id: &str) -> String {
         .iter()
         .flat_map(|table| &table.classes)
         .find(|c| c.id == id)
-        .map_or_else(|| id.to_string(), |c| c.name.get(lang).to_string())
+        .map_or_else(
+            // Above every SME class: the classes' file names no such row.
+            || match id {
+                crate::domain::reference::LARGE => t(
+                    lang,
+                    "Doanh nghiệp lớn (không thuộc DNNVV)",
+                    "Large (not an SME)",
+                )
+                .to_string(),
+                _ => id.to_string(),
+            },
+            |c| c.name.get(lang).to_string(),
+        )
 }
 
 fn former_name(reference: &Reference, slug: &str) -> String {
