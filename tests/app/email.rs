@@ -1,6 +1,7 @@
 //! The roadmap e-mail end to end: real SMTP over loopback to a mailin-embedded server started
 //! here, the real app and worker, SQLite and (when configured) PostgreSQL.
 
+use crate::backend_test;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -84,22 +85,6 @@ pub fn parse_mail(raw: &[u8]) -> Parsed {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-macro_rules! mail_test {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::helpers::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name($crate::helpers::Backend::Postgres).await;
-            }
-        }
-    };
-}
 
 async fn report_check(backend: Backend, lang: Lang) {
     let Some(app) = TestApp::builder(backend)
@@ -214,12 +199,12 @@ async fn report_check(backend: Backend, lang: Lang) {
 async fn report_is_delivered_in_vietnamese(backend: Backend) {
     report_check(backend, Lang::Vi).await;
 }
-mail_test!(report_is_delivered_in_vietnamese);
+backend_test!(report_is_delivered_in_vietnamese);
 
 async fn report_is_delivered_in_english(backend: Backend) {
     report_check(backend, Lang::En).await;
 }
-mail_test!(report_is_delivered_in_english);
+backend_test!(report_is_delivered_in_english);
 
 async fn no_email_without_consent(backend: Backend) {
     let Some(app) = TestApp::builder(backend)
@@ -245,7 +230,7 @@ async fn no_email_without_consent(backend: Backend) {
     assert_eq!(mail[0].to, vec!["yes@example.vn".to_string()]);
     let _ = app.stop().await;
 }
-mail_test!(no_email_without_consent);
+backend_test!(no_email_without_consent);
 
 async fn retries_until_the_server_comes_up(backend: Backend) {
     let socket = refusing_port();
@@ -275,7 +260,7 @@ async fn retries_until_the_server_comes_up(backend: Backend) {
     assert_eq!(rows[0].last_error, None);
     let _ = app.stop().await;
 }
-mail_test!(retries_until_the_server_comes_up);
+backend_test!(retries_until_the_server_comes_up);
 
 async fn a_permanent_rejection_fails_at_once(backend: Backend) {
     let Some(app) = TestApp::builder(backend)
@@ -320,7 +305,7 @@ async fn a_permanent_rejection_fails_at_once(backend: Backend) {
     assert!(row.status == "pending" || row.status == "sending" || row.status == "failed");
     let _ = app.stop().await;
 }
-mail_test!(a_permanent_rejection_fails_at_once);
+backend_test!(a_permanent_rejection_fails_at_once);
 
 async fn a_pending_message_survives_a_restart(backend: Backend) {
     // First instance: no worker, as if it stopped right after the commit.
@@ -362,7 +347,7 @@ async fn a_pending_message_survives_a_restart(backend: Backend) {
     );
     let _ = app.stop().await;
 }
-mail_test!(a_pending_message_survives_a_restart);
+backend_test!(a_pending_message_survives_a_restart);
 
 async fn header_injection_is_refused(backend: Backend) {
     let Some(app) = TestApp::builder(backend)
@@ -425,7 +410,7 @@ async fn header_injection_is_refused(backend: Backend) {
     assert!(parsed.text("text/plain").contains("Evil Co"));
     let _ = app.stop().await;
 }
-mail_test!(header_injection_is_refused);
+backend_test!(header_injection_is_refused);
 
 /// Two `serve` processes on one PostgreSQL database: every message is sent exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -421,6 +421,25 @@ impl TestApp {
     }
 }
 
+/// Runs `$name(backend: Backend)` twice, once per backend, for tests that start their own apps
+/// (several instances, restarts); the PostgreSQL one returns early when it is not configured.
+#[macro_export]
+macro_rules! backend_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
 /// Runs `$name(app: TestApp)` twice: on SQLite, and on PostgreSQL when configured.
 #[macro_export]
 macro_rules! db_test {

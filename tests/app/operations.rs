@@ -1,6 +1,7 @@
 //! Running dxready for real (issue 14): several instances on one database, restarts, backups
 //! and upgrades.
 
+use crate::backend_test;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,22 +16,6 @@ use reqwest::StatusCode;
 use crate::helpers::{
     Backend, TestApp, browser, csrf, dxready, fresh_database, post_form, test_settings,
 };
-
-macro_rules! backend_test {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::helpers::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name($crate::helpers::Backend::Postgres).await;
-            }
-        }
-    };
-}
 
 /// The names of the applied migrations, oldest first.
 async fn applied(db: &DatabaseConnection) -> Vec<String> {

@@ -3,6 +3,7 @@
 //! the report; and no e-mail address or phone number in the logs. Real SMTP to the sink, the
 //! real worker, SQLite and PostgreSQL.
 
+use crate::backend_test;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -30,22 +31,6 @@ use crate::helpers::{
 const QID: &str = "dxready-sme";
 const RESPONSES: &str = "/api/v1/questionnaires/dxready-sme/responses";
 const PASSWORD: &str = "correct horse battery";
-
-macro_rules! backend_test {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::helpers::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name($crate::helpers::Backend::Postgres).await;
-            }
-        }
-    };
-}
 
 // ---------- fixtures ----------
 
